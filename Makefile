@@ -1,0 +1,61 @@
+# Duster: `make run` serves the archive, `make test` runs the whole suite.
+# Both bootstrap .venv with the pinned dependencies first.
+
+PYTHON ?= $(shell command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+export DJANGO_SETTINGS_MODULE := duster.settings
+
+.PHONY: run test lint format bench migrations-check deploy-check clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Duster needs Python 3.12 or newer" if sys.version_info < (3, 12) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-base: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.installed-base $@
+
+run: $(VENV)/.installed-base
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py check
+	@echo "Duster is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn duster.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --forwarded-allow-ips=127.0.0.1
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+deploy-check: $(VENV)/.installed-base
+	DEBUG=0 HTTPS=1 SECRET_KEY=check-only-$$(date +%s)-not-a-real-secret-key-0123456789abcdef \
+		EMAIL_URL=smtp://localhost:25 ALLOWED_HOSTS=archive.example \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,55 @@
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+
+from duster.tags.models import Tag, TagType
+
+MAX_TAG_LENGTH = 150
+
+
+def split_tag_names(text: str) -> list[str]:
+    """'a, b ,, A' -> ['a', 'b']: trimmed, inner white space folded, first spelling wins."""
+    names: dict[str, str] = {}
+    for raw in text.split(","):
+        name = " ".join(raw.split())
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=True)[:180] or "tag"
+    slug, n = base, 1
+    while Tag.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
+    """The tags of one type for `names`, creating the ones nobody used yet."""
+    if not names:
+        return []
+    folded = {name.casefold(): name for name in names}
+    existing = {
+        tag.name.casefold(): tag
+        for tag in Tag.objects.annotate(lname=Lower("name")).filter(
+            type=tag_type, lname__in=[name.lower() for name in names]
+        )
+    }
+    tags = []
+    for key, name in folded.items():
+        tag = existing.get(key) or existing.get(name.lower())
+        if tag is None:
+            tag = _tag_create(tag_type=tag_type, name=name)
+        tags.append(tag)
+    return tags
+
+
+def _tag_create(*, tag_type: TagType, name: str) -> Tag:
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name, type=tag_type, slug=_unique_slug(name))
+    except IntegrityError:
+        # Someone else created it a moment ago.
+        return Tag.objects.annotate(lname=Lower("name")).get(type=tag_type, lname=name.lower())

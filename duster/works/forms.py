@@ -1,0 +1,439 @@
+"""Posting forms. Each keeps what was typed when it comes back with errors;
+text fields are converted to sanitized HTML in clean()."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from duster.accounts.models import Pseud
+from duster.lib import text
+from duster.tags.services import MAX_TAG_LENGTH, split_tag_names
+from duster.works.models import (
+    LANGUAGES,
+    ArchiveWarning,
+    Category,
+    CommentPolicy,
+    Rating,
+    Work,
+)
+
+SUMMARY_MAX = 1250
+NOTES_MAX = 5000
+BODY_MAX = 500_000
+FREEFORM_MAX = 75
+TAGS_PER_TYPE_MAX = 75
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+WORK_FORM_FIELDS = (
+    "title",
+    "summary",
+    "notes",
+    "end_notes",
+    "language",
+    "rating",
+    "warnings",
+    "categories",
+    "expected_chapters",
+    "restricted",
+    "comment_policy",
+    "moderated_comments",
+)
+
+TEXT_FORMAT_CHOICES = [
+    ("html", "Rich text (HTML)"),
+    ("markdown", "Markdown"),
+    ("text", "Plain text"),
+]
+
+
+def _too_long(limit: int) -> dict:
+    return {"max_length": f"Keep this to {limit:,} characters or fewer (it has %(show_value)s)."}
+
+
+def _textarea(rows: int) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class TextFormatMixin:
+    """Converts the fields named in `rich_fields` from the chosen format to
+    sanitized HTML; a file upload, when given, replaces the typed body."""
+
+    rich_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        fmt = cleaned.get("text_format") or "html"
+        for name in self.rich_fields:
+            if cleaned.get(name):
+                cleaned[name] = text.to_html(cleaned[name], fmt)
+        if "body" in self.fields and "body" not in self.errors:
+            self._clean_body(cleaned)
+        return cleaned
+
+    def _clean_body(self, cleaned: dict) -> None:
+        upload = cleaned.get("upload")
+        if upload:
+            if upload.size > UPLOAD_MAX_BYTES:
+                self.add_error("upload", "Upload a file of 10 MB or less.")
+                return
+            try:
+                cleaned["body"] = text.file_to_html(upload.name, upload.read())
+            except text.TextFormatError as error:
+                self.add_error("upload", str(error))
+        elif not self.data.get(self.add_prefix("body"), "").strip():
+            self.add_error("body", "Type or paste the chapter text, or upload a file.")
+        elif not cleaned.get("body", "").strip():
+            self.add_error("body", "The chapter text is empty once unsafe HTML is removed.")
+
+
+def _text_format_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Text format",
+        choices=TEXT_FORMAT_CHOICES,
+        initial="html",
+        help_text="How the text you type on this form is written. Uploaded files are read by type.",
+    )
+
+
+def _body_field() -> forms.CharField:
+    return forms.CharField(
+        label="Chapter text",
+        required=False,
+        max_length=BODY_MAX,
+        strip=False,
+        widget=_textarea(20),
+        error_messages=_too_long(BODY_MAX),
+    )
+
+
+def _upload_field() -> forms.FileField:
+    return forms.FileField(
+        label="Or upload the chapter text",
+        required=False,
+        help_text=".txt, .md, .html or .docx, up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.md,.markdown,.html,.htm,.docx"}),
+    )
+
+
+def _summary_field(label: str = "Summary") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=SUMMARY_MAX,
+        widget=_textarea(4),
+        error_messages=_too_long(SUMMARY_MAX),
+    )
+
+
+def _notes_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=NOTES_MAX,
+        widget=_textarea(4),
+        error_messages=_too_long(NOTES_MAX),
+    )
+
+
+def _tags_field(label: str, required: bool = False, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=20_000,
+        help_text=help_text or "Separate tags with commas.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class WorkForm(TextFormatMixin, forms.Form):
+    rich_fields = ("summary", "notes", "end_notes", "body")
+
+    title = forms.CharField(max_length=255)
+    pseuds = forms.ModelMultipleChoiceField(
+        label="Creator/Pseud(s)",
+        queryset=Pseud.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one of your pseuds."},
+    )
+    co_creators = forms.CharField(
+        label="Invite co-creators",
+        required=False,
+        max_length=2000,
+        help_text=(
+            "Pseud names, separated by commas; write “pseud (username)” when a name is "
+            "shared. They are credited once they accept."
+        ),
+    )
+    rating = forms.ChoiceField(
+        choices=[("", "Choose a rating")] + Rating.choices,
+        error_messages={"required": "Choose a rating."},
+    )
+    warnings = forms.MultipleChoiceField(
+        label="Archive warnings",
+        choices=ArchiveWarning.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one archive warning."},
+    )
+    categories = forms.MultipleChoiceField(
+        choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    fandoms = _tags_field(
+        "Fandoms", required=True, help_text="At least one. Separate fandoms with commas."
+    )
+    relationships = _tags_field("Relationships")
+    characters = _tags_field("Characters")
+    freeforms = _tags_field("Additional tags", help_text="Up to 75, separated by commas.")
+    language = forms.ChoiceField(choices=LANGUAGES, initial="en")
+    summary = _summary_field()
+    notes = _notes_field("Beginning notes")
+    end_notes = _notes_field("End notes")
+    expected_chapters = forms.IntegerField(
+        label="Expected number of chapters",
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        help_text="Leave empty if you don't know yet (shown as “?”).",
+    )
+    published_on = forms.DateField(
+        label="Publication date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for today; an earlier date backdates the work.",
+    )
+    restricted = forms.BooleanField(label="Only logged-in users may read this work", required=False)
+    comment_policy = forms.ChoiceField(
+        label="Who may comment",
+        choices=CommentPolicy.choices,
+        initial=CommentPolicy.REGISTERED,
+        widget=forms.RadioSelect,
+    )
+    moderated_comments = forms.BooleanField(
+        label="Approve comments before they appear", required=False
+    )
+    text_format = _text_format_field()
+    chapter_title = forms.CharField(label="Chapter title", max_length=255, required=False)
+    body = _body_field()
+    upload = _upload_field()
+
+    def __init__(self, *args, user, work: Work | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.work = work
+        self.fields["pseuds"].queryset = Pseud.objects.filter(user=user)
+        if work is None:
+            self.fields["pseuds"].initial = [p.pk for p in user.pseuds.all() if p.is_default]
+        else:
+            # Chapter text is edited on the chapter's own form.
+            for name in ("chapter_title", "body", "upload"):
+                del self.fields[name]
+            if work.chapter_count:
+                self.fields["expected_chapters"].min_value = work.chapter_count
+
+    def clean_published_on(self):
+        value = self.cleaned_data.get("published_on")
+        if value and value > timezone.localdate() + dt.timedelta(days=1):
+            raise ValidationError("The publication date can't be in the future.")
+        return value
+
+    def _clean_tags(self, name: str, limit: int) -> list[str]:
+        names = split_tag_names(self.cleaned_data.get(name, ""))
+        if len(names) > limit:
+            raise ValidationError(f"Use at most {limit} tags here (you have {len(names)}).")
+        long = [n for n in names if len(n) > MAX_TAG_LENGTH]
+        if long:
+            raise ValidationError(
+                f"Tags can be at most {MAX_TAG_LENGTH} characters: “{long[0][:40]}…” is longer."
+            )
+        return names
+
+    def clean_fandoms(self):
+        names = self._clean_tags("fandoms", TAGS_PER_TYPE_MAX)
+        if not names:
+            raise ValidationError("Add at least one fandom.")
+        return names
+
+    def clean_relationships(self):
+        return self._clean_tags("relationships", TAGS_PER_TYPE_MAX)
+
+    def clean_characters(self):
+        return self._clean_tags("characters", TAGS_PER_TYPE_MAX)
+
+    def clean_freeforms(self):
+        return self._clean_tags("freeforms", FREEFORM_MAX)
+
+    def clean_co_creators(self) -> list[Pseud]:
+        return resolve_pseuds(self.cleaned_data.get("co_creators", ""), exclude_user=self.user)
+
+    def clean_warnings(self):
+        warnings = self.cleaned_data["warnings"]
+        exclusive = {ArchiveWarning.CHOSE_NOT_TO_WARN, ArchiveWarning.NONE_APPLY}
+        if len(warnings) > 1 and exclusive & set(warnings):
+            raise ValidationError(
+                "“Creator Chose Not To Use Archive Warnings” and “No Archive Warnings Apply” "
+                "can't be combined with other warnings."
+            )
+        return warnings
+
+    def work_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in WORK_FORM_FIELDS}
+
+    def tag_names(self) -> dict[str, list[str]]:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("fandoms", "relationships", "characters", "freeforms")
+        }
+
+    def chapter_fields(self) -> dict:
+        return {
+            "title": self.cleaned_data.get("chapter_title", ""),
+            "body": self.cleaned_data["body"],
+        }
+
+    @classmethod
+    def initial_for(cls, work: Work, user) -> dict:
+        tags = {
+            "fandoms": work.fandoms(),
+            "relationships": work.relationships(),
+            "characters": work.characters(),
+            "freeforms": work.freeforms(),
+        }
+        credits = list(work.creatorships.select_related("pseud__user"))
+        return {
+            **{name: getattr(work, name) for name in WORK_FORM_FIELDS},
+            **{name: ", ".join(t.name for t in tag_list) for name, tag_list in tags.items()},
+            "pseuds": [c.pseud_id for c in credits if c.pseud.user_id == user.pk],
+            "co_creators": ", ".join(
+                f"{c.pseud.name} ({c.pseud.user.username})"
+                for c in credits
+                if c.pseud.user_id != user.pk
+            ),
+            "published_on": work.published_at.date() if work.published_at else None,
+            "text_format": "html",
+        }
+
+
+def resolve_pseuds(value: str, *, exclude_user=None) -> list[Pseud]:
+    """'Ann, bo (bob)' -> the pseuds those names stand for, or a ValidationError
+    naming the ones that don't match exactly one pseud."""
+    found: list[Pseud] = []
+    problems = []
+    for name in split_tag_names(value):
+        pseud_name, _, username = name.partition(" (")
+        username = username.rstrip(")").strip()
+        query = Q(name__iexact=pseud_name.strip())
+        if username:
+            query &= Q(user__username__iexact=username)
+        matches = list(Pseud.objects.filter(query, user__is_active=True).select_related("user")[:2])
+        if not matches:
+            problems.append(f"there is no pseud “{name}”")
+        elif len(matches) > 1:
+            problems.append(
+                f"“{name}” is the name of several pseuds: write it as “pseud (username)”"
+            )
+        elif exclude_user is not None and matches[0].user_id == exclude_user.pk:
+            problems.append(f"“{name}” is your own pseud: tick it under Creator/Pseud(s)")
+        else:
+            found.append(matches[0])
+    if problems:
+        raise ValidationError("Check the co-creators: " + "; ".join(problems) + ".")
+    return found
+
+
+class ChapterForm(TextFormatMixin, forms.Form):
+    rich_fields = ("summary", "notes", "end_notes", "body")
+
+    title = forms.CharField(label="Chapter title", max_length=255, required=False)
+    summary = _summary_field()
+    notes = _notes_field("Beginning notes")
+    end_notes = _notes_field("End notes")
+    text_format = _text_format_field()
+    body = _body_field()
+    upload = _upload_field()
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def chapter_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("title", "summary", "notes", "end_notes", "body")
+        }
+
+    @staticmethod
+    def initial_for(chapter) -> dict:
+        return {
+            "title": chapter.title,
+            "summary": chapter.summary,
+            "notes": chapter.notes,
+            "end_notes": chapter.end_notes,
+            "body": chapter.body,
+            "text_format": "html",
+            "version": chapter.version,
+        }
+
+
+class PositionsForm(forms.Form):
+    """One number per item (chapters of a work, works of a series): the
+    no-JavaScript way to reorder."""
+
+    def __init__(self, *args, items, label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for number, item in enumerate(self.items, start=1):
+            self.fields[f"position_{item.pk}"] = forms.IntegerField(
+                label=label(item),
+                min_value=1,
+                max_value=len(self.items),
+                initial=number,
+                widget=forms.NumberInput(attrs={"class": "position"}),
+            )
+
+    def positions(self) -> dict[int, int]:
+        return {item.pk: self.cleaned_data[f"position_{item.pk}"] for item in self.items}
+
+
+class SeriesForm(forms.Form):
+    title = forms.CharField(max_length=255)
+    pseud = forms.ModelChoiceField(label="Creator", queryset=Pseud.objects.none(), empty_label=None)
+    summary = _summary_field()
+    notes = _notes_field("Notes")
+    text_format = _text_format_field()
+    complete = forms.BooleanField(label="This series is complete", required=False)
+
+    def __init__(self, *args, user, series=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if series is None:
+            self.fields["pseud"].queryset = Pseud.objects.filter(user=user)
+            self.fields["pseud"].initial = next(
+                (p.pk for p in user.pseuds.all() if p.is_default), None
+            )
+        else:
+            del self.fields["pseud"]
+
+    def clean(self):
+        cleaned = super().clean()
+        fmt = cleaned.get("text_format") or "html"
+        for name in ("summary", "notes"):
+            if cleaned.get(name):
+                cleaned[name] = text.to_html(cleaned[name], fmt)
+        return cleaned
+
+    def series_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("title", "summary", "notes", "complete")}
+
+
+class SeriesAddWorkForm(forms.Form):
+    work = forms.ModelChoiceField(
+        label="Work", queryset=Work.objects.none(), empty_label="Choose a work"
+    )
+    position = forms.IntegerField(
+        label="Position",
+        required=False,
+        min_value=1,
+        help_text="1 puts it first. Leave empty to put it last.",
+    )
+
+    def __init__(self, *args, works, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["work"].queryset = works

@@ -1,0 +1,304 @@
+from django.conf import global_settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from duster.accounts.models import Pseud
+from duster.tags.models import Tag, TagType
+
+LANGUAGES = sorted(global_settings.LANGUAGES, key=lambda lang: lang[1])
+
+
+class Rating(models.TextChoices):
+    NOT_RATED = "not_rated", "Not Rated"
+    GENERAL = "general", "General Audiences"
+    TEEN = "teen", "Teen And Up Audiences"
+    MATURE = "mature", "Mature"
+    EXPLICIT = "explicit", "Explicit"
+
+
+# Ratings that show the adult-content notice before the text.
+ADULT_RATINGS = {Rating.NOT_RATED, Rating.MATURE, Rating.EXPLICIT}
+
+
+class ArchiveWarning(models.TextChoices):
+    CHOSE_NOT_TO_WARN = "no_warn", "Creator Chose Not To Use Archive Warnings"
+    NONE_APPLY = "none", "No Archive Warnings Apply"
+    VIOLENCE = "violence", "Graphic Depictions Of Violence"
+    DEATH = "death", "Major Character Death"
+    NONCON = "noncon", "Rape/Non-Con"
+    UNDERAGE = "underage", "Underage"
+
+
+class Category(models.TextChoices):
+    FF = "ff", "F/F"
+    FM = "fm", "F/M"
+    GEN = "gen", "Gen"
+    MM = "mm", "M/M"
+    MULTI = "multi", "Multi"
+    OTHER = "other", "Other"
+
+
+class CommentPolicy(models.TextChoices):
+    REGISTERED = "registered", "Only registered users can comment"
+    ANYONE = "anyone", "Registered users and guests can comment"
+    NOBODY = "nobody", "No one can comment"
+
+
+class WorkState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    POSTED = "posted", "Posted"
+    HIDDEN = "hidden", "Hidden by an administrator"
+
+
+class WorkQuerySet(models.QuerySet):
+    def posted(self):
+        return self.filter(state=WorkState.POSTED)
+
+    def visible_to(self, user):
+        """The one visibility rule: posted works (restricted ones only for
+        logged-in readers), plus every work the user is an accepted creator of."""
+        if user is None or not user.is_authenticated:
+            return self.filter(state=WorkState.POSTED, restricted=False)
+        own = Creatorship.objects.filter(
+            pseud__user=user, approved=True, work__isnull=False
+        ).values("work_id")
+        return self.filter(Q(state=WorkState.POSTED) | Q(pk__in=own))
+
+    def credited_to(self, user, *, viewer):
+        """Works credited to `user`; anonymous ones only when `viewer` is that user."""
+        qs = self.filter(creatorships__pseud__user=user, creatorships__approved=True).distinct()
+        if viewer != user:
+            qs = qs.exclude(anonymous=True)
+        return qs
+
+    def for_listing(self):
+        """What a blurb shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "creatorships",
+                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+                to_attr="credits",
+            ),
+            models.Prefetch("tags", queryset=Tag.objects.order_by("worktag__position")),
+        )
+
+
+class Work(models.Model):
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    language = models.CharField(max_length=20, choices=LANGUAGES, default="en")
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    warnings = models.JSONField(default=list)
+    categories = models.JSONField(default=list, blank=True)
+    tags = models.ManyToManyField(Tag, through="WorkTag", related_name="works")
+    expected_chapters = models.PositiveIntegerField(null=True, blank=True)
+    chapter_count = models.PositiveIntegerField(default=0)
+    complete = models.BooleanField(default=False)
+    restricted = models.BooleanField(default=False)
+    comment_policy = models.CharField(
+        max_length=20, choices=CommentPolicy.choices, default=CommentPolicy.REGISTERED
+    )
+    moderated_comments = models.BooleanField(default=False)
+    anonymous = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=WorkState.choices, default=WorkState.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    word_count = models.PositiveIntegerField(default=0)
+    hits = models.PositiveIntegerField(default=0)
+    kudos_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    bookmark_count = models.PositiveIntegerField(default=0)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "restricted", "-updated_at"], name="work_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_chapters__isnull=True) | Q(expected_chapters__gte=1),
+                name="work_expected_chapters_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("work_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == WorkState.DRAFT
+
+    @property
+    def is_adult(self) -> bool:
+        return self.rating in ADULT_RATINGS
+
+    @property
+    def chapters_label(self) -> str:
+        """'3/?' or '3/5': the status is never a guess."""
+        expected = self.expected_chapters if self.expected_chapters else "?"
+        return f"{self.chapter_count}/{expected}"
+
+    @property
+    def is_oneshot(self) -> bool:
+        return self.complete and self.chapter_count == 1
+
+    def warning_labels(self) -> list[str]:
+        return [ArchiveWarning(w).label for w in self.warnings if w in ArchiveWarning.values]
+
+    def category_labels(self) -> list[str]:
+        return [Category(c).label for c in self.categories if c in Category.values]
+
+    def tags_of(self, tag_type: str) -> list[Tag]:
+        return [tag for tag in self.tags.all() if tag.type == tag_type]
+
+    def fandoms(self) -> list[Tag]:
+        return self.tags_of(TagType.FANDOM)
+
+    def relationships(self) -> list[Tag]:
+        return self.tags_of(TagType.RELATIONSHIP)
+
+    def characters(self) -> list[Tag]:
+        return self.tags_of(TagType.CHARACTER)
+
+    def freeforms(self) -> list[Tag]:
+        return self.tags_of(TagType.FREEFORM)
+
+    def credited_pseuds(self) -> list[Pseud]:
+        """Accepted creators' pseuds in credit order (prefetched by for_listing)."""
+        credits = getattr(self, "credits", None)
+        if credits is None:
+            credits = self.creatorships.filter(approved=True).select_related("pseud__user")
+        return [c.pseud for c in sorted(credits, key=lambda c: c.position)]
+
+    def is_creator(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return any(p.user_id == user.pk for p in self.credited_pseuds())
+
+
+class WorkTag(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("work", "tag", name="worktag_unique")]
+        indexes = [models.Index(fields=["tag", "work"], name="worktag_tag_work")]
+
+
+class Chapter(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=255, blank=True)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    body = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    posted = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["work", "position"], name="chapter_work_position")]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return f"Chapter {self.position}: {self.title}"
+        return f"Chapter {self.position}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("chapter_detail", args=[self.work_id, self.pk])
+
+
+class Series(models.Model):
+    title = models.CharField(max_length=255)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("series_detail", args=[self.pk])
+
+    def credited_pseuds(self) -> list[Pseud]:
+        credits = getattr(self, "credits", None)
+        if credits is None:
+            credits = self.creatorships.filter(approved=True).select_related("pseud__user")
+        return [c.pseud for c in sorted(credits, key=lambda c: c.position)]
+
+    def is_creator(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return any(p.user_id == user.pk for p in self.credited_pseuds())
+
+
+class SeriesEntry(models.Model):
+    """A work's place in a series. The order is the author's, never dates."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="entries")
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="series_entries")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name_plural = "series entries"
+        constraints = [
+            models.UniqueConstraint("series", "work", name="series_entry_unique"),
+        ]
+
+
+class Creatorship(models.Model):
+    """A pseud's credit on a work or a series. Invited co-creators are credited
+    (and can see drafts) only once they accept."""
+
+    pseud = models.ForeignKey(Pseud, on_delete=models.CASCADE, related_name="creatorships")
+    work = models.ForeignKey(
+        Work, null=True, blank=True, on_delete=models.CASCADE, related_name="creatorships"
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.CASCADE, related_name="creatorships"
+    )
+    position = models.PositiveIntegerField(default=0)
+    approved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(work__isnull=False, series__isnull=True)
+                | Q(work__isnull=True, series__isnull=False),
+                name="creatorship_work_xor_series",
+            ),
+            models.UniqueConstraint("pseud", "work", name="creatorship_work_unique"),
+            models.UniqueConstraint("pseud", "series", name="creatorship_series_unique"),
+        ]
+
+    @property
+    def target(self):
+        return self.work or self.series

@@ -1,0 +1,132 @@
+"""Reads across works, chapters and series, always through the visibility rule."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+
+from duster.tags.models import Tag, TagType
+from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work
+
+
+def work_for_reader(pk: int, user) -> Work:
+    """The work if `user` may see it, with what its page shows; else 404."""
+    work = Work.objects.visible_to(user).for_listing().filter(pk=pk).first()
+    if work is None:
+        raise Http404("No such work.")
+    return work
+
+
+def work_for_creator(pk: int, user) -> Work:
+    """The work if `user` is one of its accepted creators; else 404."""
+    work = work_for_reader(pk, user)
+    if not work.is_creator(user):
+        raise Http404("No such work.")
+    return work
+
+
+def chapters_for_reader(work: Work, user) -> list[Chapter]:
+    """Posted chapters; creators also see their unposted ones."""
+    chapters = work.chapters.order_by("position")
+    if not work.is_creator(user):
+        chapters = chapters.filter(posted=True)
+    return list(chapters)
+
+
+@dataclass
+class SeriesPlace:
+    series: Series
+    part: int
+    previous: Work | None
+    next: Work | None
+
+
+def series_places(work: Work, user) -> list[SeriesPlace]:
+    """'Part N of <series>' with the neighbouring parts the reader may see, in
+    the author's order: one query whatever the number of series."""
+    series_ids = SeriesEntry.objects.filter(work=work).values("series_id")
+    visible = Work.objects.visible_to(user).values("pk")
+    entries = (
+        SeriesEntry.objects.filter(series_id__in=series_ids, work_id__in=visible)
+        .select_related("series", "work")
+        .order_by("series__title", "series_id", "position")
+    )
+    by_series: dict[int, list[SeriesEntry]] = {}
+    for entry in entries:
+        by_series.setdefault(entry.series_id, []).append(entry)
+    places = []
+    for series_entries in by_series.values():
+        index = next(i for i, e in enumerate(series_entries) if e.work_id == work.pk)
+        places.append(
+            SeriesPlace(
+                series=series_entries[index].series,
+                part=index + 1,
+                previous=series_entries[index - 1].work if index > 0 else None,
+                next=series_entries[index + 1].work if index + 1 < len(series_entries) else None,
+            )
+        )
+    return places
+
+
+def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
+    """The series and the entries whose works the reader may see, in order."""
+    series = (
+        Series.objects.prefetch_related(
+            Prefetch(
+                "creatorships",
+                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+                to_attr="credits",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if series is None:
+        raise Http404("No such series.")
+    works = Work.objects.visible_to(user).for_listing()
+    entries = list(
+        series.entries.filter(work__in=Work.objects.visible_to(user))
+        .prefetch_related(Prefetch("work", queryset=works))
+        .order_by("position")
+    )
+    if not entries and not series.is_creator(user):
+        # A series of nothing the reader may see does not exist for them.
+        raise Http404("No such series.")
+    return series, entries
+
+
+def series_credited_to(user, *, viewer):
+    """Series credited to `user` that show at least one work to `viewer`."""
+    visible = Work.objects.visible_to(viewer).values("pk")
+    own = Creatorship.objects.filter(pseud__user=user, approved=True, series__isnull=False)
+    qs = Series.objects.filter(pk__in=own.values("series_id")).annotate(
+        work_total=Count("entries", filter=Q(entries__work_id__in=visible))
+    )
+    if viewer != user:
+        qs = qs.filter(work_total__gt=0)
+    return (
+        qs.prefetch_related(
+            Prefetch(
+                "creatorships",
+                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+                to_attr="credits",
+            )
+        )
+        .order_by("-updated_at")
+    )
+
+
+def creator_tag_facets(works, tag_type: TagType, limit: int = 30) -> list[Tag]:
+    """The tags of one type on `works`, most used first, each with `.count`."""
+    return list(
+        Tag.objects.filter(type=tag_type, works__in=works.values("pk"))
+        .annotate(count=Count("works", distinct=True))
+        .order_by("-count", "name")[:limit]
+    )
+
+
+def pending_invitations(user):
+    """Co-creator invitations `user` has not answered yet."""
+    return Creatorship.objects.filter(pseud__user=user, approved=False).select_related(
+        "work", "series", "pseud"
+    )

@@ -1,0 +1,117 @@
+"""Adding, editing, deleting, posting and ordering chapters."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from duster.works.forms import ChapterForm, PositionsForm
+from duster.works.selectors import work_for_creator
+from duster.works.services.chapters import (
+    EditConflict,
+    chapter_create,
+    chapter_delete,
+    chapter_post,
+    chapter_reorder,
+    chapter_update,
+)
+from duster.works.views.posting import _apply
+
+
+def _own_chapter(request, pk: int, chapter_id: int):
+    work = work_for_creator(pk, request.user)
+    chapter = work.chapters.filter(pk=chapter_id).first()
+    if chapter is None:
+        raise Http404("No such chapter.")
+    return work, chapter
+
+
+@login_required
+def chapter_new(request, pk: int):
+    work = work_for_creator(pk, request.user)
+    form = ChapterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        post = request.POST.get("action", "post") == "post"
+        result = {}
+
+        def create():
+            result["chapter"] = chapter_create(work=work, fields=form.chapter_fields(), post=post)
+
+        if _apply(form, create):
+            chapter = result["chapter"]
+            if chapter.posted:
+                messages.success(request, "Your chapter was posted.")
+            else:
+                messages.success(request, "Your chapter was saved as a draft.")
+            return redirect(chapter)
+    return render(request, "works/chapter_form.html", {"form": form, "work": work, "chapter": None})
+
+
+@login_required
+def chapter_edit(request, pk: int, chapter_id: int):
+    work, chapter = _own_chapter(request, pk, chapter_id)
+    form = ChapterForm(
+        request.POST or None, request.FILES or None, initial=ChapterForm.initial_for(chapter)
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"] or 0
+
+        def update():
+            chapter_update(chapter=chapter, fields=form.chapter_fields(), version=version)
+
+        try:
+            saved = _apply(form, update)
+        except EditConflict as error:
+            saved = False
+            conflict = error.current
+            # The next save knowingly replaces the newer version.
+            data = request.POST.copy()
+            data["version"] = conflict.version
+            form = ChapterForm(data, initial=ChapterForm.initial_for(chapter))
+            form.is_valid()
+        if saved:
+            messages.success(request, "Your chapter was saved.")
+            return redirect(chapter)
+    context = {"form": form, "work": work, "chapter": chapter, "conflict": conflict}
+    return render(request, "works/chapter_form.html", context)
+
+
+@login_required
+def chapter_delete_view(request, pk: int, chapter_id: int):
+    work, chapter = _own_chapter(request, pk, chapter_id)
+    error = None
+    if request.method == "POST":
+        try:
+            chapter_delete(chapter=chapter)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, f"{chapter.display_title} was deleted.")
+            return redirect(work)
+    context = {"work": work, "chapter": chapter, "error": error}
+    return render(request, "works/chapter_confirm_delete.html", context)
+
+
+@login_required
+@require_POST
+def chapter_post_view(request, pk: int, chapter_id: int):
+    work, chapter = _own_chapter(request, pk, chapter_id)
+    if not chapter.posted and not work.is_draft:
+        chapter_post(chapter=chapter)
+        messages.success(request, "Your chapter was posted.")
+    return redirect(chapter)
+
+
+@login_required
+def chapter_order(request, pk: int):
+    work = work_for_creator(pk, request.user)
+    chapters = list(work.chapters.order_by("position"))
+    form = PositionsForm(request.POST or None, items=chapters, label=lambda c: c.display_title)
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, lambda: chapter_reorder(work=work, positions=form.positions())):
+            messages.success(request, "The chapters are in their new order.")
+            return redirect("work_navigate", pk=work.pk)
+    return render(request, "works/chapter_order.html", {"form": form, "work": work})

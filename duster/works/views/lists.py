@@ -1,0 +1,104 @@
+"""Lists of work blurbs: latest works, a creator's pages, a tag's works."""
+
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from duster.accounts.models import User
+from duster.lib.pagination import paginate
+from duster.tags.models import Tag, TagType
+from duster.works.models import Work
+from duster.works.selectors import creator_tag_facets, pending_invitations, series_credited_to
+
+LATEST = ("-updated_at", "-pk")
+
+
+def _latest(user):
+    return Work.objects.visible_to(user).posted().order_by(*LATEST)
+
+
+@require_GET
+def home(request):
+    works = _latest(request.user).for_listing()[:10]
+    fandoms = creator_tag_facets(Work.objects.visible_to(request.user).posted(), TagType.FANDOM, 20)
+    return render(request, "home.html", {"works": works, "fandoms": fandoms})
+
+
+@require_GET
+def works_latest(request):
+    page = paginate(request, _latest(request.user).for_listing())
+    return render(request, "works/work_list.html", {"page": page, "heading": "Latest works"})
+
+
+def _creator(username: str) -> User:
+    return get_object_or_404(User, username__iexact=username, is_active=True)
+
+
+def _creator_works(request, creator: User):
+    return Work.objects.visible_to(request.user).credited_to(creator, viewer=request.user)
+
+
+@require_GET
+def user_detail(request, username: str):
+    creator = _creator(username)
+    works = _creator_works(request, creator)
+    context = {
+        "creator": creator,
+        "pseuds": creator.pseuds.all(),
+        "works": works.for_listing().order_by(*LATEST)[:5],
+        "work_total": works.count(),
+        "series_list": series_credited_to(creator, viewer=request.user)[:5],
+        "invitations": pending_invitations(creator) if request.user == creator else [],
+    }
+    return render(request, "works/user_detail.html", context)
+
+
+@require_GET
+def user_works(request, username: str):
+    """A creator's works, filterable by pseud, fandom and relationship so a
+    reader can follow "my other stories in this pairing"."""
+    creator = _creator(username)
+    works = _creator_works(request, creator)
+    filters = {}
+    pseud_id = request.GET.get("pseud", "")
+    if pseud_id.isdigit():
+        pseud = creator.pseuds.filter(pk=pseud_id).first()
+        if pseud:
+            works = works.filter(creatorships__pseud=pseud)
+            filters["pseud"] = pseud
+    for tag_type in (TagType.FANDOM, TagType.RELATIONSHIP):
+        slug = request.GET.get(tag_type.value)
+        if slug:
+            tag = Tag.objects.filter(slug=slug, type=tag_type).first()
+            works = works.filter(tags=tag) if tag else works.none()
+            filters[tag_type.value] = tag or slug
+    context = {
+        "creator": creator,
+        "page": paginate(request, works.for_listing().order_by(*LATEST)),
+        "filters": filters,
+        "fandom_facets": creator_tag_facets(works, TagType.FANDOM),
+        "relationship_facets": creator_tag_facets(works, TagType.RELATIONSHIP),
+    }
+    return render(request, "works/user_works.html", context)
+
+
+@require_GET
+def user_series(request, username: str):
+    creator = _creator(username)
+    page = paginate(request, series_credited_to(creator, viewer=request.user))
+    return render(request, "works/user_series.html", {"creator": creator, "page": page})
+
+
+@require_GET
+def tag_works(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    works = _latest(request.user).filter(tags=tag).for_listing()
+    context = {"tag": tag, "page": paginate(request, works), "heading": f"Works tagged {tag.name}"}
+    return render(request, "tags/tag_works.html", context)
+
+
+@require_GET
+def tag_detail(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    works = _latest(request.user).filter(tags=tag)
+    context = {"tag": tag, "works": works.for_listing()[:10], "work_total": works.count()}
+    return render(request, "tags/tag_detail.html", context)

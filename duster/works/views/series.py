@@ -1,0 +1,140 @@
+"""Series: the author's reading order, set without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
+from duster.works.models import Series, Work
+from duster.works.selectors import series_for_reader
+from duster.works.services.series import (
+    series_add_work,
+    series_create,
+    series_delete,
+    series_remove_work,
+    series_reorder,
+    series_update,
+)
+from duster.works.views.posting import _apply
+
+
+def _own_series(request, pk: int) -> Series:
+    series = Series.objects.filter(pk=pk).first()
+    if series is None or not series.is_creator(request.user):
+        raise Http404("No such series.")
+    return series
+
+
+def _own_works(user):
+    return Work.objects.visible_to(user).credited_to(user, viewer=user).order_by("title")
+
+
+@require_GET
+def series_detail(request, pk: int):
+    series, entries = series_for_reader(pk, request.user)
+    context = {
+        "series": series,
+        "entries": entries,
+        "is_creator": series.is_creator(request.user),
+        "word_total": sum(e.work.word_count for e in entries),
+    }
+    return render(request, "works/series_detail.html", context)
+
+
+@login_required
+def series_new(request):
+    form = SeriesForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        result = {}
+
+        def create():
+            result["series"] = series_create(
+                pseud=form.cleaned_data["pseud"], fields=form.series_fields()
+            )
+
+        if _apply(form, create):
+            messages.success(request, "Your series was created. Now add works to it.")
+            return redirect("series_edit", pk=result["series"].pk)
+    return render(request, "works/series_form.html", {"form": form, "series": None})
+
+
+@login_required
+def series_edit(request, pk: int):
+    """Title, summary and notes, and the works in their reading order."""
+    series = _own_series(request, pk)
+    initial = {name: getattr(series, name) for name in ("title", "summary", "notes", "complete")}
+    form = SeriesForm(request.POST or None, user=request.user, series=series, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if _apply(form, lambda: series_update(series=series, fields=form.series_fields())):
+            messages.success(request, "Your series was saved.")
+            return redirect(series)
+    return render(request, "works/series_form.html", _edit_context(request, series, form=form))
+
+
+def _edit_context(request, series: Series, **forms) -> dict:
+    entries = list(series.entries.select_related("work").order_by("position"))
+    in_series = [e.work_id for e in entries]
+    context = {
+        "series": series,
+        "entries": entries,
+        "order_form": PositionsForm(items=[e.work for e in entries], label=lambda w: w.title),
+        "add_form": SeriesAddWorkForm(works=_own_works(request.user).exclude(pk__in=in_series)),
+    }
+    context.update(forms)
+    return context
+
+
+@login_required
+@require_POST
+def series_add_work_view(request, pk: int):
+    series = _own_series(request, pk)
+    in_series = series.entries.values("work_id")
+    form = SeriesAddWorkForm(request.POST, works=_own_works(request.user).exclude(pk__in=in_series))
+    if form.is_valid():
+        work = form.cleaned_data["work"]
+        position = form.cleaned_data["position"]
+        if _apply(form, lambda: series_add_work(series=series, work=work, position=position)):
+            messages.success(request, f"“{work.title}” was added to the series.")
+            return redirect("series_edit", pk=series.pk)
+    return render(
+        request, "works/series_form.html", _edit_context(request, series, add_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def series_order(request, pk: int):
+    series = _own_series(request, pk)
+    works = [e.work for e in series.entries.select_related("work").order_by("position")]
+    form = PositionsForm(request.POST, items=works, label=lambda w: w.title)
+    if form.is_valid():
+        if _apply(form, lambda: series_reorder(series=series, positions=form.positions())):
+            messages.success(request, "The series is in its new order.")
+            return redirect("series_edit", pk=series.pk)
+    return render(
+        request, "works/series_form.html", _edit_context(request, series, order_form=form), status=400
+    )
+
+
+@login_required
+@require_POST
+def series_remove_work_view(request, pk: int, work_id: int):
+    series = _own_series(request, pk)
+    work = series.entries.filter(work_id=work_id).select_related("work").first()
+    if work is None:
+        raise Http404("That work is not part of this series.")
+    series_remove_work(series=series, work=work.work)
+    messages.success(request, f"“{work.work.title}” was removed from the series.")
+    return redirect("series_edit", pk=series.pk)
+
+
+@login_required
+def series_delete_view(request, pk: int):
+    series = _own_series(request, pk)
+    if request.method == "POST":
+        series_delete(series=series)
+        messages.success(request, f"The series “{series.title}” was deleted; its works remain.")
+        return redirect("user_series", username=request.user.username)
+    return render(request, "works/series_confirm_delete.html", {"series": series})

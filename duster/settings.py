@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "duster.accounts",
     "duster.tags",
     "duster.works",
+    "duster.imports",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models.functions import Lower
 
 from duster.accounts.models import Pseud, User
+from duster.accounts.services import expired_signups
 
 
 class SignupForm(BaseUserCreationForm):
@@ -10,15 +11,25 @@ class SignupForm(BaseUserCreationForm):
         model = User
         fields = ("username", "email")
 
+    # clean_username and clean_email check uniqueness themselves, ignoring case
+    # and letting an expired signup go; the model's checks would refuse a name
+    # or address such a signup still holds.
+    def validate_unique(self):
+        pass
+
+    def validate_constraints(self):
+        pass
+
     def clean_username(self):
         username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
+        taken = User.objects.filter(username__iexact=username).exclude(pk__in=expired_signups())
+        if taken.exists():
             raise forms.ValidationError("That username is taken.")
         return username
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email__iexact=email).exclude(pk__in=expired_signups()).exists():
             raise forms.ValidationError(
                 "An account with this email address exists already. Log in, or reset the password."
             )

@@ -19,13 +19,7 @@ pseud_name_validator = RegexValidator(
 
 
 class DusterUserManager(UserManager):
-    """Every account gets its default pseud, however it is created."""
-
-    @transaction.atomic
-    def _create_user(self, username, email, password, **extra_fields):
-        user = super()._create_user(username, email, password, **extra_fields)
-        Pseud.objects.create(user=user, name=user.username, is_default=True)
-        return user
+    """Kept for the migrations; User.save() gives every new account its pseud."""
 
 
 class User(AbstractUser):
@@ -48,6 +42,15 @@ class User(AbstractUser):
     )
 
     objects = DusterUserManager()
+
+    def save(self, *args, **kwargs):
+        # Every account gets its default pseud, however it is created: the
+        # manager (sync or async), the admin's "add user" form, a plain save.
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if adding:
+                Pseud.objects.create(user=self, name=self.username, is_default=True)
 
     class Meta:
         constraints = [

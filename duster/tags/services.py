@@ -30,7 +30,9 @@ def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
     """The tags of one type for `names`, creating the ones nobody used yet."""
     if not names:
         return []
-    folded = {name.casefold(): name for name in names}
+    folded: dict[str, str] = {}
+    for name in names:
+        folded.setdefault(name.casefold(), name)  # the first spelling wins
     existing = {
         tag.name.casefold(): tag
         for tag in Tag.objects.annotate(lname=Lower("name")).filter(
@@ -47,9 +49,19 @@ def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
 
 
 def _tag_create(*, tag_type: TagType, name: str) -> Tag:
-    try:
-        with transaction.atomic():
-            return Tag.objects.create(name=name, type=tag_type, slug=_unique_slug(name))
-    except IntegrityError:
-        # Someone else created it a moment ago.
-        return Tag.objects.annotate(lname=Lower("name")).get(type=tag_type, lname=name.lower())
+    for _attempt in range(3):
+        slug = _unique_slug(name)
+        try:
+            with transaction.atomic():
+                return Tag.objects.create(name=name, type=tag_type, slug=slug)
+        except IntegrityError:
+            # Someone else created this tag a moment ago, or took the slug
+            # (then try the next free one).
+            tag = (
+                Tag.objects.annotate(lname=Lower("name"))
+                .filter(type=tag_type, lname=name.lower())
+                .first()
+            )
+            if tag is not None:
+                return tag
+    raise IntegrityError(f"Could not create the tag {name!r}.")

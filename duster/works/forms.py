@@ -229,8 +229,8 @@ class WorkForm(TextFormatMixin, forms.Form):
             # Chapter text is edited on the chapter's own form.
             for name in ("chapter_title", "body", "upload"):
                 del self.fields[name]
-            if work.chapter_count:
-                self.fields["expected_chapters"].min_value = work.chapter_count
+            # work_update refuses an expected count below the posted chapters,
+            # and its message lands on this field.
 
     def clean_published_on(self):
         value = self.cleaned_data.get("published_on")

@@ -19,6 +19,7 @@ from duster.lib.text import (
     to_html,
     word_count,
 )
+from duster.testing.files import make_docx
 
 # --- Sanitizer: XSS corpus ------------------------------------------------------------------
 
@@ -325,18 +326,6 @@ def test_markdown_javascript_link_is_defanged():
 
 # --- docx -----------------------------------------------------------------------------------
 
-_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/word/document.xml"
- ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
-</Types>"""
-_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Target="word/document.xml"
- Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>
-</Relationships>"""
 _DOCUMENT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
 <w:body>
@@ -348,12 +337,7 @@ _DOCUMENT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 
 def _make_docx(document: str = _DOCUMENT) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _RELS)
-        archive.writestr("word/document.xml", document)
-    return buffer.getvalue()
+    return make_docx(document=document)
 
 
 def test_docx_paragraphs_and_bold_are_converted():

@@ -34,7 +34,6 @@ def chapter_create(*, work: Work, fields: dict, post: bool = True) -> Chapter:
     if post and work.state != WorkState.DRAFT:
         chapter.posted = True
         chapter.published_at = timezone.now()
-        _make_room(work)
     chapter.save()
     work_refresh(work=work)
     return chapter
@@ -64,20 +63,15 @@ def chapter_update(*, chapter: Chapter, fields: dict, version: int) -> Chapter:
 
 @transaction.atomic
 def chapter_post(*, chapter: Chapter) -> Chapter:
+    """Post a draft chapter of a posted work (work_refresh raises the expected
+    count when it goes beyond it). Posting it again changes nothing."""
+    if chapter.posted:
+        return chapter
     chapter.posted = True
     chapter.published_at = timezone.now()
     chapter.save(update_fields=["posted", "published_at"])
-    _make_room(chapter.work)
     work_refresh(work=chapter.work)
     return chapter
-
-
-def _make_room(work: Work) -> None:
-    """Posting one chapter more than planned raises the plan rather than
-    showing "6/5"."""
-    if work.expected_chapters is not None and work.chapter_count + 1 > work.expected_chapters:
-        work.expected_chapters = work.chapter_count + 1
-        work.save(update_fields=["expected_chapters"])
 
 
 @transaction.atomic
@@ -85,6 +79,12 @@ def chapter_delete(*, chapter: Chapter) -> None:
     work = chapter.work
     if work.chapters.count() <= 1:
         raise ValidationError("A work needs at least one chapter; delete the work instead.")
+    others_posted = work.chapters.filter(posted=True).exclude(pk=chapter.pk).exists()
+    if work.state != WorkState.DRAFT and chapter.posted and not others_posted:
+        # Readers would find a posted work with nothing to read.
+        raise ValidationError(
+            "This is the only posted chapter; post another one first, or delete the work."
+        )
     chapter.delete()
     _renumber(list(work.chapters.order_by("position")))
     work_refresh(work=work)

@@ -15,18 +15,22 @@ def work_refresh(*, work: Work) -> None:
     totals = chapters.aggregate(n=Count("pk"), words=Sum("word_count"), last=Max("published_at"))
     work.chapter_count = totals["n"]
     work.word_count = totals["words"] or 0
-    work.complete = work.expected_chapters is not None and work.chapter_count >= (
-        work.expected_chapters
-    )
-    if work.complete and work.completed_at is None:
+    if work.expected_chapters is not None and work.chapter_count > work.expected_chapters:
+        # One chapter more than planned raises the plan rather than showing "6/5".
+        work.expected_chapters = work.chapter_count
+    work.complete = work.chapter_count == work.expected_chapters
+    # Completed when its last counted chapter was posted; a draft has no such
+    # date yet, and posting it recomputes this.
+    if work.complete:
         work.completed_at = totals["last"] or work.published_at or timezone.now()
-    elif not work.complete:
+    else:
         work.completed_at = None
     dates = [d for d in (work.published_at, totals["last"]) if d]
     work.updated_at = max(dates) if dates else None
     work.save(
         update_fields=[
             "chapter_count",
+            "expected_chapters",
             "word_count",
             "complete",
             "completed_at",

@@ -90,7 +90,10 @@ def work_update(
     for name in WORK_FIELDS:
         if name in fields:
             setattr(work, name, fields[name])
-    if published_on and (work.published_at is None or published_on != work.published_at.date()):
+    redated = published_on is not None and (
+        work.published_at is None or published_on != work.published_at.date()
+    )
+    if redated:
         work.published_at = _publication_time(published_on)
     if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
         raise ValidationError(
@@ -103,6 +106,12 @@ def work_update(
         )
     work.full_clean()
     work.save()
+    if redated and work.state != WorkState.DRAFT:
+        # The first chapter was published with the work (see work_post).
+        first = work.chapters.filter(posted=True).order_by("position").first()
+        if first is not None:
+            first.published_at = work.published_at
+            first.save(update_fields=["published_at"])
     if pseuds is not None:
         _set_creators(work=work, pseuds=pseuds, co_creators=co_creators or ())
     work_set_tags(work=work, tags=tags)

@@ -34,7 +34,11 @@ def _creator(username: str) -> User:
 
 
 def _creator_works(request, creator: User):
-    return Work.objects.visible_to(request.user).credited_to(creator, viewer=request.user)
+    # Look the works up by key from the creator's credits: filtering the
+    # credits join itself (with its DISTINCT) made SQLite walk every posted
+    # work of the archive, for prolific and one-work creators alike.
+    credited = Work.objects.credited_to(creator, viewer=request.user).values("pk")
+    return Work.objects.visible_to(request.user).filter(pk__in=credited)
 
 
 @require_GET

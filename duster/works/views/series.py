@@ -64,8 +64,7 @@ def series_new(request):
 def series_edit(request, pk: int):
     """Title, summary and notes, and the works in their reading order."""
     series = _own_series(request, pk)
-    initial = {name: getattr(series, name) for name in ("title", "summary", "notes", "complete")}
-    form = SeriesForm(request.POST or None, user=request.user, series=series, initial=initial)
+    form = _series_form(request, series, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _apply(form, lambda: series_update(series=series, fields=form.series_fields())):
             messages.success(request, "Your series was saved.")
@@ -73,12 +72,19 @@ def series_edit(request, pk: int):
     return render(request, "works/series_form.html", _edit_context(request, series, form=form))
 
 
+def _series_form(request, series: Series, data=None) -> SeriesForm:
+    initial = {name: getattr(series, name) for name in ("title", "summary", "notes", "complete")}
+    return SeriesForm(data, user=request.user, series=series, initial=initial)
+
+
 def _edit_context(request, series: Series, **forms) -> dict:
+    """The edit page's three forms; the one that was submitted comes in `forms`."""
     entries = list(series.entries.select_related("work").order_by("position"))
     in_series = [e.work_id for e in entries]
     context = {
         "series": series,
         "entries": entries,
+        "form": _series_form(request, series),
         "order_form": PositionsForm(items=[e.work for e in entries], label=lambda w: w.title),
         "add_form": SeriesAddWorkForm(works=_own_works(request.user).exclude(pk__in=in_series)),
     }
@@ -98,9 +104,7 @@ def series_add_work_view(request, pk: int):
         if _apply(form, lambda: series_add_work(series=series, work=work, position=position)):
             messages.success(request, f"“{work.title}” was added to the series.")
             return redirect("series_edit", pk=series.pk)
-    return render(
-        request, "works/series_form.html", _edit_context(request, series, add_form=form), status=400
-    )
+    return render(request, "works/series_form.html", _edit_context(request, series, add_form=form))
 
 
 @login_required
@@ -114,7 +118,7 @@ def series_order(request, pk: int):
             messages.success(request, "The series is in its new order.")
             return redirect("series_edit", pk=series.pk)
     return render(
-        request, "works/series_form.html", _edit_context(request, series, order_form=form), status=400
+        request, "works/series_form.html", _edit_context(request, series, order_form=form)
     )
 
 

@@ -1,0 +1,200 @@
+"""Server time of the reading pages on a generated archive (see bench/README.md).
+
+    .venv/bin/python bench/pages.py [--works 10000] [--runs 50] [--small 500] [--keep]
+
+Each request goes through django.test.Client in this process: URL routing,
+middleware, views, queries and template rendering, as a guest, DEBUG off.
+"""
+
+# ruff: noqa: E402
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "duster.settings"
+os.environ["DUSTER_VAR_DIR"] = str(BENCH_DIR)  # own cache, static files and secret key
+os.environ["DEBUG"] = "0"
+OWN_SQLITE = "DATABASE_URL" not in os.environ
+if OWN_SQLITE:
+    os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}"
+
+import django
+
+django.setup()
+
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.corpus import generate
+from duster.accounts.models import User
+from duster.tags.models import Tag
+from duster.works.models import Chapter, Rating, Series, SeriesEntry, Work, WorkState, WorkTag
+
+LIMIT_MS = 25
+WARM_UP = 5
+BASE_NAME = connection.settings_dict["NAME"]
+
+
+def database_name(works: int, full: bool) -> str:
+    if OWN_SQLITE:
+        return str(BENCH_DIR / f"works-{works}.sqlite3")
+    return str(BASE_NAME) if full else f"{BASE_NAME}_{works}"
+
+
+def use_database(name: str) -> None:
+    """Point the default connection at another database, creating it if needed."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = name
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.settings_dict["NAME"] = name
+
+
+def prepare(works: int, *, full: bool, keep: bool) -> float | None:
+    """Migrate and fill the database for `works` works; the seconds it took,
+    or None when --keep found it filled already."""
+    name = database_name(works, full)
+    use_database(name)
+    if connection.vendor == "sqlite" and not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+    if keep and Work.objects.count() == works:
+        return None
+    call_command("flush", interactive=False, verbosity=0)
+    start = time.perf_counter()
+    generate(works)
+    if connection.vendor == "postgresql":
+        # Autovacuum would analyze a live archive this size within a minute.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def pages() -> dict[str, tuple[str, str]]:
+    """The pages to time, each with its URL and what it shows: the heaviest
+    ones a guest can reach."""
+    public = Work.objects.visible_to(None)
+    in_series = Exists(SeriesEntry.objects.filter(work=OuterRef("pk")))
+    work = (
+        public.filter(rating__in=[Rating.GENERAL, Rating.TEEN], chapter_count__gte=3)
+        .annotate(in_series=in_series)
+        .order_by("-in_series", "-chapter_count", "pk")
+        .first()
+    )
+    chapters = list(work.chapters.filter(posted=True))
+    chapter = chapters[len(chapters) // 2]
+    credited = Q(
+        pseuds__creatorships__approved=True,
+        pseuds__creatorships__work__state=WorkState.POSTED,
+        pseuds__creatorships__work__restricted=False,
+    )
+    creator = (
+        User.objects.annotate(works=Count("pseuds__creatorships", filter=credited))
+        .order_by("-works", "pk")
+        .first()
+    )
+    series = Series.objects.annotate(parts=Count("entries")).order_by("-parts", "pk").first()
+    return {
+        "work": (work.get_absolute_url(), f"{len(chapters)} chapters"),
+        "chapter": (chapter.get_absolute_url(), f"{chapter.position} of {len(chapters)}"),
+        "latest works": ("/works/", ""),
+        "latest works, page 50": ("/works/?page=50", ""),
+        "creator": (creator.get_absolute_url(), f"{creator.works} works"),
+        "creator's works": (f"{creator.get_absolute_url()}works", ""),
+        "series": (series.get_absolute_url(), f"{series.parts} parts"),
+    }
+
+
+def get(client: Client, url: str) -> None:
+    response = client.get(url)
+    if response.status_code != 200 or b'class="notice adult' in response.content:
+        raise SystemExit(f"{url} answered {response.status_code}, not the page itself")
+
+
+def measure(url: str, runs: int) -> tuple[list[float], int]:
+    """Milliseconds of `runs` requests after a warm-up, and the queries of one."""
+    client = Client()
+    for _ in range(WARM_UP):
+        get(client, url)
+    with CaptureQueriesContext(connection) as captured:
+        get(client, url)
+    queries = len(captured)  # now: the next request empties the log
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        get(client, url)
+        times.append((time.perf_counter() - start) * 1000)
+    return times, queries
+
+
+def corpus_line(label: str, seconds: float | None) -> str:
+    counts = (
+        Work.objects.count(),
+        Chapter.objects.count(),
+        Tag.objects.count(),
+        WorkTag.objects.count(),
+    )
+    took = "reused (--keep)" if seconds is None else f"generated in {seconds:.1f} s"
+    return f"{label:<6}{counts[0]:>7} works{counts[1]:>8} chapters{counts[2]:>7} tags" + (
+        f"{counts[3]:>8} work-tag rows, {took}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--works", type=int, default=10_000, help="works in the full corpus")
+    parser.add_argument("--runs", type=int, default=50, help="timed requests per page")
+    parser.add_argument("--small", type=int, default=500, help="works in the small corpus")
+    parser.add_argument("--keep", action="store_true", help="reuse generated databases")
+    args = parser.parse_args()
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `make run` does
+    print(f"Database: {connection.vendor}, DEBUG off, {args.runs} timed requests per page")
+    small_queries = {}
+    seconds = prepare(args.small, full=False, keep=args.keep)
+    print(corpus_line("small", seconds))
+    cache.clear()
+    for name, (url, _) in pages().items():
+        small_queries[name] = measure(url, 0)[1]
+    seconds = prepare(args.works, full=True, keep=args.keep)
+    print(corpus_line("full", seconds))
+    cache.clear()
+
+    header = f"{'page (ms)':<22}{'median':>7}{'p90':>7}{'min':>7}"
+    print(f"\n{header}   queries at {args.small} / {args.works} works")
+    failures = []
+    for name, (url, note) in pages().items():
+        times, queries = measure(url, args.runs)
+        median = statistics.median(times)
+        p90 = statistics.quantiles(times, n=10)[-1]
+        before = small_queries[name]
+        print(
+            f"{name:<22}{median:>7.1f}{p90:>7.1f}{min(times):>7.1f}"
+            f"   {before:>3} / {queries:<3}  {url} {note}"
+        )
+        if median > LIMIT_MS:
+            failures.append(f"{name} median {median:.1f} ms")
+        if queries != before:
+            failures.append(f"{name} queries {before} -> {queries}")
+    verdict = "PASS" if not failures else "FAIL: " + "; ".join(failures)
+    print(f"\n{verdict} (median ≤ {LIMIT_MS} ms per page, same query count at both sizes)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

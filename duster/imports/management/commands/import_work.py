@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from duster.imports.services import IMPORT_FORMATS, WorkImportError, work_import_file
+
+
+class Command(BaseCommand):
+    help = "Post a one-chapter work from a file and print its URL path."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help="a .txt, .md, .html or .docx file")
+        parser.add_argument("--creator", required=True, help="username to credit")
+        parser.add_argument("--format", dest="fmt", default="auto", help=" | ".join(IMPORT_FORMATS))
+        parser.add_argument("--title", help="defaults to the file name")
+        parser.add_argument(
+            "--fandom", action="append", dest="fandoms", help="repeat for several fandoms"
+        )
+        parser.add_argument("--rating", help="general, teen, mature, explicit or not_rated")
+        parser.add_argument("--summary", default="", help="plain text")
+
+    def handle(self, *args, path, creator, fmt, title, fandoms, rating, summary, **options):
+        try:
+            work = work_import_file(
+                path=path,
+                creator=creator,
+                fmt=fmt,
+                title=title,
+                fandoms=fandoms,
+                rating=rating,
+                summary=summary,
+            )
+        except WorkImportError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(work.get_absolute_url())

@@ -1,0 +1,122 @@
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from duster.testing.factories import make_user
+from duster.testing.files import make_docx
+from duster.works.models import Chapter, Work, WorkState
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command("import_work", *[str(a) for a in args], stdout=out)
+    return out.getvalue()
+
+
+def _docx(tmp_path) -> Path:
+    path = tmp_path / "story.docx"
+    path.write_bytes(make_docx("From a word processor."))
+    return path
+
+
+@pytest.mark.django_db
+class TestImportWork:
+    def test_text_file_becomes_a_posted_work_and_its_path_is_the_last_line(self, tmp_path):
+        make_user("alice")
+        story = tmp_path / "lamplight_slowly.txt"
+        story.write_text("First paragraph.\n\n* * *\n\nAfter the break.\n", encoding="utf-8")
+        output = _run(story, "--creator", "alice", "--fandom", "Lamplighter", "--rating", "teen")
+        work = Work.objects.get()
+        assert output.strip().splitlines()[-1] == f"/works/{work.pk}/"
+        assert work.state == WorkState.POSTED
+        assert work.title == "lamplight slowly"
+        assert work.rating == "teen"
+        assert work.chapters_label == "1/1" and work.complete
+        assert [t.name for t in work.fandoms()] == ["Lamplighter"]
+        body = work.chapters.get().body
+        assert "<hr>" in body and "<p>After the break.</p>" in body
+
+    def test_docx_markdown_and_html_are_read_by_extension_or_by_format(self, tmp_path):
+        make_user("alice")
+        _run(_docx(tmp_path), "--creator", "alice", "--title", "Docx")
+        markdown = tmp_path / "notes.txt"
+        markdown.write_text("Some *emphasis* here.", encoding="utf-8")
+        _run(markdown, "--creator", "alice", "--format", "markdown", "--title", "Md")
+        page = tmp_path / "page.html"
+        page.write_text("<p>Safe</p><script>alert(1)</script>", encoding="utf-8")
+        _run(page, "--creator", "alice", "--title", "Html", "--summary", "A summary.")
+        bodies = {c.work.title: c.body for c in Chapter.objects.select_related("work")}
+        assert "From a word processor." in bodies["Docx"]
+        assert "<em>emphasis</em>" in bodies["Md"]
+        assert "<script" not in bodies["Html"] and "<p>Safe</p>" in bodies["Html"]
+        assert Work.objects.get(title="Html").summary == "<p>A summary.</p>"
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--creator", "nobody"], "No active user named 'nobody'."),
+            (["--creator", "alice", "--format", "pdf"], "Unknown format 'pdf'"),
+            (["--creator", "alice", "--rating", "spicy"], "Unknown rating 'spicy'"),
+        ],
+    )
+    def test_bad_arguments_give_one_line_and_create_nothing(self, tmp_path, args, message):
+        make_user("alice")
+        story = tmp_path / "story.txt"
+        story.write_text("Text.", encoding="utf-8")
+        with pytest.raises(CommandError, match=message) as error:
+            _run(story, *args)
+        assert "\n" not in str(error.value)
+        assert not Work.objects.exists() and not Chapter.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("name", "data", "message"),
+        [
+            ("story.pdf", b"%PDF-1.4", "Unsupported file type '.pdf'"),
+            ("story.docx", b"not a zip", "not a valid .docx"),
+            ("story.txt", b"\xff\xfe\xfa caf\xe9", "not UTF-8"),
+            ("story.txt", b"   \n\n ", "no text"),
+        ],
+    )
+    def test_bad_files_are_refused_with_a_reason(self, tmp_path, name, data, message):
+        make_user("alice")
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CommandError, match=message):
+            _run(path, "--creator", "alice")
+        assert not Work.objects.exists()
+
+    def test_missing_file_is_refused(self, tmp_path):
+        make_user("alice")
+        with pytest.raises(CommandError, match="Cannot read"):
+            _run(tmp_path / "missing.txt", "--creator", "alice")
+
+
+def test_command_line_error_is_one_line_with_exit_status_1(tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("Text.", encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "import_work",
+            str(story),
+            "--creator",
+            "x",
+            "--format",
+            "odt",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: Unknown format 'odt': use auto, text, markdown, html, docx."
+    ]

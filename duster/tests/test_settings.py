@@ -1,0 +1,63 @@
+"""The settings module as `manage.py` sees it: production settings pass Django's
+deployment checks, and no configuration at all means SQLite under var/."""
+
+import ast
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def clean_environment() -> dict[str, str]:
+    """The caller's environment minus every setting Duster reads (DATABASE_URL stays)."""
+    keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_URL", "VIRTUAL_ENV"}
+    return {name: value for name, value in os.environ.items() if name in keep}
+
+
+def test_production_settings_pass_the_deployment_checks():
+    env = {
+        **clean_environment(),
+        "DEBUG": "0",
+        "HTTPS": "1",
+        "SECRET_KEY": secrets.token_urlsafe(45)[:60],
+        "EMAIL_URL": "smtp://localhost:25",
+        "ALLOWED_HOSTS": "archive.example",
+    }
+    assert len(env["SECRET_KEY"]) == 60
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_database_url_the_database_is_sqlite_under_var():
+    env = clean_environment()
+    env.pop("DATABASE_URL", None)
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(repr(settings.DATABASES['default']))",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    database = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(database["NAME"]) == BASE_DIR / "var" / "duster.sqlite3"
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]

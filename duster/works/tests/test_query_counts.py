@@ -1,0 +1,132 @@
+"""No page's query count grows with the number of works, chapters, tags,
+creators or series entries: each page is measured on a small archive, the
+archive grows, and the page must cost exactly as many queries again."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from duster.accounts.models import Pseud
+from duster.tags.models import Tag
+from duster.testing.factories import make_series, make_user, make_work
+from duster.works.models import Creatorship
+from duster.works.services.chapters import chapter_create
+from duster.works.services.series import series_add_work
+from duster.works.services.works import work_set_tags
+
+pytestmark = pytest.mark.django_db
+
+FANDOM = "Lamplighter Chronicles"
+PAIRING = "Ada/Bram"
+
+
+class Archive:
+    """A small archive by one author, and a way to make it much bigger."""
+
+    def __init__(self):
+        self.author = make_user("author")
+        self.reader = make_user("reader")
+        tags = {"relationships": [PAIRING], "characters": ["Ada"], "freeforms": ["Fluff"]}
+        self.oneshot = make_work(self.author, title="One Shot", **tags)
+        self.serial = make_work(self.author, title="Serial", chapters=2, expected_chapters=None)
+        self.series = make_series(self.author, works=[self.serial, self.oneshot])
+        self.fandom = Tag.objects.get(name=FANDOM)
+        self.pairing = Tag.objects.get(name=PAIRING)
+
+    def grow(self):
+        """Many more works, chapters, tags, co-creators, series and series entries."""
+        cocreators = [make_user(f"cocreator{n}") for n in range(3)]
+        owl = Pseud.objects.create(user=self.author, name="Night Owl")
+        works = []
+        for number in range(25):
+            work = make_work(
+                self.author,
+                title=f"Grown {number}",
+                chapters=2,
+                expected_chapters=None,
+                relationships=[PAIRING, f"Pair {number}"],
+                characters=[f"Character {number}", "Ada"],
+                freeforms=[f"Tag {number}-{n}" for n in range(4)],
+                restricted=number % 5 == 0,
+                co_creators=[c.default_pseud for c in cocreators],
+                summary="<p>Grown summary.</p>",
+            )
+            Creatorship.objects.filter(work=work).update(approved=True)
+            Creatorship.objects.create(work=work, pseud=owl, approved=True, position=9)
+            works.append(work)
+        make_work(self.author, title="Grown Draft", post=False)
+        for number in range(6):
+            chapter_create(work=self.serial, fields={"body": f"<p>More {number}.</p>"}, post=True)
+        chapter_create(work=self.serial, fields={"body": "<p>Unposted.</p>"}, post=False)
+        more_tags = {
+            "fandoms": [FANDOM, "Second Fandom", "Third Fandom"],
+            "relationships": [PAIRING, "Ada/Cy", "Bram/Cy"],
+            "characters": [f"Extra {n}" for n in range(10)],
+            "freeforms": [f"Extra Tag {n}" for n in range(30)],
+        }
+        for work in (self.oneshot, self.serial):
+            work_set_tags(work=work, tags=more_tags)
+            for cocreator in cocreators:
+                Creatorship.objects.create(
+                    work=work, pseud=cocreator.default_pseud, approved=True, position=5
+                )
+        for work in works[:12]:
+            series_add_work(series=self.series, work=work, position=1)
+        for number in range(8):
+            make_series(self.author, works=[self.serial, *works[number::8]], title=f"S{number}")
+
+
+PAGES = {
+    "one-chapter work": lambda a: a.oneshot.get_absolute_url(),
+    "chapter page": lambda a: a.serial.chapters.get(position=2).get_absolute_url(),
+    "entire work": lambda a: a.serial.get_absolute_url() + "?view_full_work=true",
+    "chapter index": lambda a: f"/works/{a.serial.pk}/navigate",
+    "latest works": lambda a: "/works/",
+    "user page": lambda a: "/users/author/",
+    "user works": lambda a: "/users/author/works",
+    "user works by fandom": lambda a: f"/users/author/works?fandom={a.fandom.slug}",
+    "user works by pairing": lambda a: f"/users/author/works?relationship={a.pairing.slug}",
+    "user series": lambda a: "/users/author/series",
+    "series page": lambda a: f"/series/{a.series.pk}/",
+    "tag page": lambda a: f"/tags/{a.fandom.slug}/",
+    "tag works": lambda a: f"/tags/{a.fandom.slug}/works",
+    "home": lambda a: "/",
+}
+
+
+def visitor(archive, who: str) -> Client:
+    client = Client()
+    if who != "guest":
+        client.force_login(getattr(archive, who))
+    return client
+
+
+@pytest.mark.parametrize("who", ["guest", "reader", "author"])
+@pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
+def test_query_count_does_not_grow_with_the_archive(django_assert_num_queries, page, who):
+    archive = Archive()
+    client = visitor(archive, who)
+    url = page(archive)
+    assert client.get(url).status_code == 200  # the day's hit is counted once
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+
+    archive.grow()
+
+    with django_assert_num_queries(len(small)):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_grown_pages_really_show_more(client):
+    """The growth reaches the pages measured above (guarding the test itself)."""
+    archive = Archive()
+    archive.grow()
+    assert client.get("/works/").content.decode().count('class="work blurb group"') == 20
+    assert "Extra Tag 29" in client.get(archive.oneshot.get_absolute_url()).content.decode()
+    full = client.get(archive.serial.get_absolute_url() + "?view_full_work=true")
+    assert "More 5." in full.content.decode()
+    assert "cocreator2" in client.get("/works/").content.decode()
+    series = client.get(f"/series/{archive.series.pk}/").content.decode()
+    assert series.count('class="work blurb group"') >= 10

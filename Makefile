@@ -35,6 +35,7 @@ run: $(VENV)/.installed-base
 		--access-logfile - --forwarded-allow-ips=127.0.0.1
 
 test: $(VENV)/.installed-dev
+	bin/install-test-tools
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -13,6 +13,7 @@ import datetime as dt
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import accumulate
 
 from django.db import transaction
@@ -81,20 +82,20 @@ SPAN = dt.timedelta(days=5 * 365)  # how far back works were published
 BATCH = 500  # works per round of bulk inserts
 
 
-def zipf(n: int, s: float = 1.0) -> list[float]:
-    """Cumulative Zipf weights for ranks 1..n, for random.choices(cum_weights=...)."""
-    return list(accumulate(1 / rank**s for rank in range(1, n + 1)))
+@cache
+def zipf(n: int) -> tuple[float, ...]:
+    """Cumulative Zipf weights (s = 1) for ranks 1..n, for random.choices()."""
+    return tuple(accumulate(1 / rank for rank in range(1, n + 1)))
 
 
 @dataclass
 class Fandom:
+    """A fandom tag with its own characters and relationships, the first ones
+    of each list the most used."""
+
     tag: Tag
     characters: list[Tag] = field(default_factory=list)
     relationships: list[Tag] = field(default_factory=list)
-
-    def weights(self) -> None:
-        self.character_cum = zipf(len(self.characters))
-        self.relationship_cum = zipf(len(self.relationships))
 
 
 def generate(works: int, *, seed: int = 1) -> None:
@@ -167,7 +168,6 @@ class _Archive:
         # (user, default pseud, pen names) from most to least prolific
         self.creators = [(u, by_user[u.pk][0], by_user[u.pk][1:]) for u in users]
         self.rng.shuffle(self.creators)
-        self.creator_cum = zipf(n)
 
     def _tag(self, tag_type: TagType, name: str) -> Tag:
         base, number = name, 1
@@ -198,44 +198,41 @@ class _Archive:
                 sign = "/" if self.rng.random() < 0.7 else " & "
                 name = f"{fandom.characters[a]}{sign}{fandom.characters[b]}"
                 fandom.relationships.append(self._tag(TagType.RELATIONSHIP, name))
-            fandom.weights()
             self.fandoms.append(fandom)
-        self.fandom_cum = zipf(fandoms)
         self.freeforms = [self._tag(TagType.FREEFORM, trope) for trope in TROPES]
         while len(self.freeforms) < freeforms:
             a, b = self.rng.sample(WORDS, 2)
             self.freeforms.append(self._tag(TagType.FREEFORM, f"{a.title()} {b}"))
-        self.freeform_cum = zipf(len(self.freeforms))
         Tag.objects.bulk_create(self.tags, batch_size=1000)
 
-    def _pick(self, pool: list, cum: list[float], k: int) -> list:
-        """k different items of `pool`, the popular ones more often."""
+    def _pick(self, pool: list, k: int) -> list:
+        """k different items of `pool`, the first ones (the popular) more often."""
         chosen = {}
         while len(chosen) < min(k, len(pool)):
-            item = self.rng.choices(pool, cum_weights=cum)[0]
+            item = self.rng.choices(pool, cum_weights=zipf(len(pool)))[0]
             chosen.setdefault(id(item), item)
         return list(chosen.values())
 
     def _work_tags(self) -> list[Tag]:
         """3-15 tags: fandoms first, then relationships, characters, freeforms."""
         rng = self.rng
-        fandoms = self._pick(self.fandoms, self.fandom_cum, 2 if rng.random() < 0.1 else 1)
+        fandoms = self._pick(self.fandoms, 2 if rng.random() < 0.1 else 1)
         left = rng.randint(3, 15) - len(fandoms)
         relationships = rng.randint(0, min(3, left))
         characters = rng.randint(min(1, left - relationships), min(6, left - relationships))
         freeforms = left - relationships - characters
         tags = [fandom.tag for fandom in fandoms]
         main = fandoms[0]
-        tags += self._pick(main.relationships, main.relationship_cum, relationships)
-        tags += self._pick(main.characters, main.character_cum, characters)
-        tags += self._pick(self.freeforms, self.freeform_cum, freeforms)
+        tags += self._pick(main.relationships, relationships)
+        tags += self._pick(main.characters, characters)
+        tags += self._pick(self.freeforms, freeforms)
         return tags
 
     # Works, chapters, series
 
     def _work(self) -> tuple[Work, list[Chapter], list[Tag], list[Pseud]]:
         rng = self.rng
-        user, default, pen_names = rng.choices(self.creators, cum_weights=self.creator_cum)[0]
+        user, default, pen_names = self._pick(self.creators, 1)[0]
         pseuds = [rng.choice(pen_names) if pen_names and rng.random() < 0.3 else default]
         if rng.random() < 0.03:
             other = rng.choice(self.creators)

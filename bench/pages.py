@@ -38,7 +38,16 @@ from django.test.utils import CaptureQueriesContext
 from bench.corpus import generate
 from duster.accounts.models import User
 from duster.tags.models import Tag
-from duster.works.models import Chapter, Rating, Series, SeriesEntry, Work, WorkState, WorkTag
+from duster.works.models import (
+    Chapter,
+    Creatorship,
+    Rating,
+    Series,
+    SeriesEntry,
+    Work,
+    WorkState,
+    WorkTag,
+)
 
 LIMIT_MS = 25
 WARM_UP = 5
@@ -87,7 +96,7 @@ def prepare(works: int, *, full: bool, keep: bool) -> float | None:
 
 def pages() -> dict[str, tuple[str, str]]:
     """The pages to time, each with its URL and what it shows: the heaviest
-    ones a guest can reach."""
+    ones a guest can reach, with a series to show where a page can have one."""
     public = Work.objects.visible_to(None)
     in_series = Exists(SeriesEntry.objects.filter(work=OuterRef("pk")))
     work = (
@@ -103,9 +112,12 @@ def pages() -> dict[str, tuple[str, str]]:
         pseuds__creatorships__work__state=WorkState.POSTED,
         pseuds__creatorships__work__restricted=False,
     )
+    series_credits = Creatorship.objects.filter(series__isnull=False)
+    has_series = Exists(series_credits.filter(pseud__user=OuterRef("pk")))
     creator = (
         User.objects.annotate(works=Count("pseuds__creatorships", filter=credited))
-        .order_by("-works", "pk")
+        .annotate(has_series=has_series)
+        .order_by("-has_series", "-works", "pk")
         .first()
     )
     series = Series.objects.annotate(parts=Count("entries")).order_by("-parts", "pk").first()
@@ -117,6 +129,7 @@ def pages() -> dict[str, tuple[str, str]]:
         "creator": (creator.get_absolute_url(), f"{creator.works} works"),
         "creator's works": (f"{creator.get_absolute_url()}works", ""),
         "series": (series.get_absolute_url(), f"{series.parts} parts"),
+        "home": ("/", ""),
     }
 
 
@@ -126,32 +139,30 @@ def get(client: Client, url: str) -> None:
         raise SystemExit(f"{url} answered {response.status_code}, not the page itself")
 
 
-def measure(url: str, runs: int) -> tuple[list[float], int]:
-    """Milliseconds of `runs` requests after a warm-up, and the queries of one."""
+def measure(url: str, runs: int) -> tuple[list[float], list[float], int]:
+    """Milliseconds of `runs` requests after a warm-up, on the clock and in
+    this process's CPU time, and the queries of one request."""
     client = Client()
     for _ in range(WARM_UP):
         get(client, url)
     with CaptureQueriesContext(connection) as captured:
         get(client, url)
     queries = len(captured)  # now: the next request empties the log
-    times = []
+    times, cpu_times = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         get(client, url)
         times.append((time.perf_counter() - start) * 1000)
-    return times, queries
+        cpu_times.append((time.process_time() - cpu_start) * 1000)
+    return times, cpu_times, queries
 
 
 def corpus_line(label: str, seconds: float | None) -> str:
-    counts = (
-        Work.objects.count(),
-        Chapter.objects.count(),
-        Tag.objects.count(),
-        WorkTag.objects.count(),
-    )
+    works, chapters, tags, rows = (m.objects.count() for m in (Work, Chapter, Tag, WorkTag))
     took = "reused (--keep)" if seconds is None else f"generated in {seconds:.1f} s"
-    return f"{label:<6}{counts[0]:>7} works{counts[1]:>8} chapters{counts[2]:>7} tags" + (
-        f"{counts[3]:>8} work-tag rows, {took}"
+    return (
+        f"{label:<6}{works:>7} works{chapters:>8} chapters{tags:>7} tags"
+        f"{rows:>8} work-tag rows, {took}"
     )
 
 
@@ -170,21 +181,22 @@ def main() -> None:
     print(corpus_line("small", seconds))
     cache.clear()
     for name, (url, _) in pages().items():
-        small_queries[name] = measure(url, 0)[1]
+        small_queries[name] = measure(url, 0)[2]
     seconds = prepare(args.works, full=True, keep=args.keep)
     print(corpus_line("full", seconds))
     cache.clear()
 
-    header = f"{'page (ms)':<22}{'median':>7}{'p90':>7}{'min':>7}"
+    header = f"{'page (ms)':<22}{'median':>7}{'p90':>7}{'min':>7}{'cpu':>7}"
     print(f"\n{header}   queries at {args.small} / {args.works} works")
     failures = []
     for name, (url, note) in pages().items():
-        times, queries = measure(url, args.runs)
+        times, cpu_times, queries = measure(url, args.runs)
         median = statistics.median(times)
         p90 = statistics.quantiles(times, n=10)[-1]
         before = small_queries[name]
         print(
             f"{name:<22}{median:>7.1f}{p90:>7.1f}{min(times):>7.1f}"
+            f"{statistics.median(cpu_times):>7.1f}"
             f"   {before:>3} / {queries:<3}  {url} {note}"
         )
         if median > LIMIT_MS:

@@ -28,7 +28,7 @@ class User(AbstractUser):
         max_length=40,
         unique=True,
         validators=[username_validator],
-        help_text="3 to 40 letters, digits or underscores. Your page is /users/<username>/.",
+        help_text="3 to 40 letters, digits or underscores. It is part of your page address.",
         error_messages={"unique": "That username is taken."},
     )
     email = models.EmailField("email address", unique=True, blank=False)

@@ -5,9 +5,9 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from duster.accounts.models import Pseud, User
 

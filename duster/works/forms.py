@@ -26,6 +26,7 @@ BODY_MAX = 500_000
 FREEFORM_MAX = 75
 TAGS_PER_TYPE_MAX = 75
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+EARLIEST_PUBLICATION = dt.date(1900, 1, 1)
 
 WORK_FORM_FIELDS = (
     "title",
@@ -148,11 +149,26 @@ def _tags_field(label: str, required: bool = False, help_text: str = "") -> form
     )
 
 
+class PseudsField(forms.ModelMultipleChoiceField):
+    """Refuses ids beyond 64 bits as invalid choices: SQLite raises
+    OverflowError on an `IN (…)` that holds one, which would be a 500."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).isdigit() and int(pk) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class WorkForm(TextFormatMixin, forms.Form):
     rich_fields = ("summary", "notes", "end_notes", "body")
 
     title = forms.CharField(max_length=255)
-    pseuds = forms.ModelMultipleChoiceField(
+    pseuds = PseudsField(
         label="Creator/Pseud(s)",
         queryset=Pseud.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -236,6 +252,11 @@ class WorkForm(TextFormatMixin, forms.Form):
         value = self.cleaned_data.get("published_on")
         if value and value > timezone.localdate() + dt.timedelta(days=1):
             raise ValidationError("The publication date can't be in the future.")
+        # Dates near year 1 overflow when shown in a time zone west of UTC.
+        if value and value < EARLIEST_PUBLICATION:
+            raise ValidationError(
+                f"The publication date can't be before {EARLIEST_PUBLICATION.year}."
+            )
         return value
 
     def _clean_tags(self, name: str, limit: int) -> list[str]:

@@ -11,8 +11,9 @@ from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work
 
 def _visible(user, work_field: str = "work_id") -> Exists:
     """The visibility rule as a check on each row's work. Filtering on
-    `work_id IN (visible works)` makes SQLite list every visible work of the
-    archive first, on every page view."""
+    `work_id IN (visible works)`, or on the work's own state, lets SQLite
+    (which has no statistics) start from every visible work of the archive,
+    on every page view."""
     return Exists(Work.objects.visible_to(user).filter(pk=OuterRef(work_field)))
 
 
@@ -101,6 +102,13 @@ def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
     return series, entries
 
 
+def works_credited_to(user, *, viewer):
+    """Works credited to `user` that `viewer` may see, found from the user's
+    credits, so a page costs the same in a small or a large archive."""
+    credited = Work.objects.credited_to(user, viewer=viewer).values("pk")
+    return Work.objects.filter(_visible(viewer, "pk"), pk__in=credited)
+
+
 def series_credited_to(user, *, viewer):
     """Series credited to `user` that show at least one work to `viewer`."""
     own = Creatorship.objects.filter(pseud__user=user, approved=True, series__isnull=False)
@@ -109,16 +117,13 @@ def series_credited_to(user, *, viewer):
     )
     if viewer != user:
         qs = qs.filter(work_total__gt=0)
-    return (
-        qs.prefetch_related(
-            Prefetch(
-                "creatorships",
-                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
-                to_attr="credits",
-            )
+    return qs.prefetch_related(
+        Prefetch(
+            "creatorships",
+            queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+            to_attr="credits",
         )
-        .order_by("-updated_at")
-    )
+    ).order_by("-updated_at")
 
 
 def creator_tag_facets(works, tag_type: TagType, limit: int = 30) -> list[Tag]:

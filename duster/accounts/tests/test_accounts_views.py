@@ -272,9 +272,7 @@ def test_login_does_not_follow_next_off_site(client):
     ],
     ids=["wrong password", "unknown user", "no username", "no password"],
 )
-def test_bad_login_is_refused_with_a_message_and_keeps_the_username(
-    client, data, field, message
-):
+def test_bad_login_is_refused_with_a_message_and_keeps_the_username(client, data, field, message):
     make_user("member")
     response = client.post("/account/login/", data)
     assert response.status_code == 200
@@ -347,9 +345,10 @@ def test_password_reset_by_email(client):
     assert client.get("/account/password/reset/").status_code == 200
     response = client.post("/account/password/reset/", {"email": "member@example.com"})
     assert response.status_code == 302
-    assert "a link to choose a new password is on its way" in client.get(
-        response["Location"]
-    ).content.decode()
+    assert (
+        "a link to choose a new password is on its way"
+        in client.get(response["Location"]).content.decode()
+    )
     (message,) = mail.outbox
     assert message.to == ["member@example.com"]
     link = re.search(r"http://testserver(/account/password/reset/\S+/)", message.body).group(1)
@@ -358,9 +357,7 @@ def test_password_reset_by_email(client):
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
     assert "set-password" in set_url
-    response = client.post(
-        set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-    )
+    response = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
     assert "Your new password is set" in client.get(response["Location"]).content.decode()
     user.refresh_from_db()
@@ -481,7 +478,14 @@ def test_someone_elses_pseud_cannot_be_edited(member_client):
         ({"name": "n" * 41}, "name", "at most 40 characters"),
         ({"name": "Fine Name", "description": "d" * 501}, "description", "at most 500"),
     ],
-    ids=["duplicate", "same as username", "empty", "bad characters", "too long", "long description"],
+    ids=[
+        "duplicate",
+        "same as username",
+        "empty",
+        "bad characters",
+        "too long",
+        "long description",
+    ],
 )
 def test_bad_pseud_input_is_refused_at_the_field_and_kept(member_client, data, field, message):
     Pseud.objects.create(user=User.objects.get(username="member"), name="Night Owl")

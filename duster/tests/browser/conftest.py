@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from duster.testing.factories import make_series, make_user, make_work
+from duster.tests.browser import tool_missing
 from duster.works.models import Chapter, Series, Work
 from duster.works.services.chapters import chapter_create
 
@@ -37,7 +38,7 @@ SIZES = {
 def chromium():
     """One Chromium for the whole run; every test gets fresh contexts."""
     if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+        tool_missing("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(

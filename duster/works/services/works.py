@@ -113,24 +113,28 @@ def work_update(
             first.published_at = work.published_at
             first.save(update_fields=["published_at"])
     if pseuds is not None:
-        _set_creators(work=work, pseuds=pseuds, co_creators=co_creators or ())
+        _set_creators(work=work, pseuds=pseuds, co_creators=co_creators)
     work_set_tags(work=work, tags=tags)
     work_refresh(work=work)
     return work
 
 
-def _set_creators(*, work: Work, pseuds: list[Pseud], co_creators: Iterable[Pseud]) -> None:
+def _set_creators(*, work: Work, pseuds: list[Pseud], co_creators: Iterable[Pseud] | None) -> None:
     """Credit `pseuds` (the editing user's own) and invite `co_creators`.
-    Pseuds of other users already credited or invited stay unless left out."""
+    Pseuds of other users already credited or invited stay unless left out of
+    `co_creators`; with `co_creators=None` they all stay."""
     if not pseuds:
         raise ValidationError({"pseuds": "Choose at least one of your pseuds."})
     owner = pseuds[0].user_id
     wanted = {p.pk: p for p in pseuds}
-    invited = {p.pk: p for p in co_creators if p.user_id != owner}
+    invited = {p.pk: p for p in co_creators or () if p.user_id != owner}
     current = {c.pseud_id: c for c in work.creatorships.select_related("pseud")}
     for pseud_id, credit in current.items():
-        if pseud_id not in wanted and pseud_id not in invited:
-            credit.delete()
+        if pseud_id in wanted or pseud_id in invited:
+            continue
+        if co_creators is None and credit.pseud.user_id != owner:
+            continue
+        credit.delete()
     position = max((c.position for c in current.values()), default=-1) + 1
     for pseud in [*wanted.values(), *invited.values()]:
         if pseud.pk in current:

@@ -66,7 +66,7 @@ def test_adding_a_chapter_posts_it_on_a_posted_work(author_client, work):
     page = Client().get(chapter.get_absolute_url()).content.decode()
     assert "The Second Night" in page
     assert "The lamps stayed dark." in page
-    assert "Chapters:</dt><dd class=\"chapters\">2/?" in page
+    assert 'Chapters:</dt><dd class="chapters">2/?' in page
 
 
 def test_draft_chapter_is_hidden_from_readers_until_posted(author_client, work):
@@ -78,9 +78,10 @@ def test_draft_chapter_is_hidden_from_readers_until_posted(author_client, work):
 
     guest = Client()
     assert guest.get(chapter.get_absolute_url()).status_code == 404
-    assert "The lamps stayed dark." not in guest.get(
-        work.get_absolute_url() + "?view_full_work=true"
-    ).content.decode()
+    assert (
+        "The lamps stayed dark."
+        not in guest.get(work.get_absolute_url() + "?view_full_work=true").content.decode()
+    )
     assert "The Second Night" not in guest.get(f"/works/{work.pk}/navigate").content.decode()
 
     own = author_client.get(chapter.get_absolute_url()).content.decode()
@@ -263,6 +264,32 @@ def test_stale_edit_shows_the_conflict_and_keeps_both_texts(author_client, autho
     chapter.refresh_from_db()
     assert chapter.body == "<p>My own careful rewrite.</p>"
     assert chapter.version == 3
+
+
+def test_stale_edit_from_an_uploaded_file_keeps_the_files_text(author_client, work):
+    chapter = work.chapters.get()
+    url = f"/works/{work.pk}/chapters/{chapter.pk}/edit"
+    chapter.body = "<p>Newer.</p>"
+    chapter.version = 2
+    chapter.save()
+
+    upload = SimpleUploadedFile("rewrite.md", b"My *uploaded* rewrite.")
+    data = chapter_data(text_format="markdown", notes="Typed **notes**", body="", upload=upload)
+    response = author_client.post(url, {**data, "version": "1"})
+    assert response.status_code == 200
+    assert "This chapter changed after you opened it" in response.content.decode()
+    kept = form_values(response)
+    assert kept["body"] == ["<p>My <em>uploaded</em> rewrite.</p>"]
+    assert kept["notes"] == ["<p>Typed <strong>notes</strong></p>"]
+    assert kept["text_format"] == ["html"]
+    assert 'id="id_body_error"' not in response.content.decode()
+
+    resubmit = {name: values[0] for name, values in kept.items()}
+    response = author_client.post(url, {**resubmit, "action": "save"})
+    assert response.status_code == 302
+    chapter.refresh_from_db()
+    assert chapter.body == "<p>My <em>uploaded</em> rewrite.</p>"
+    assert chapter.notes == "<p>Typed <strong>notes</strong></p>"
 
 
 def test_edit_without_a_version_is_treated_as_stale(author_client, work):

@@ -311,6 +311,12 @@ def test_restricted_work_is_hidden_from_guests_everywhere(client, author):
         assert "Members Only Story" not in page.content.decode(), url
         assert "Open Story" in page.content.decode(), url
         assert "2 works" not in text(page), url
+    make_series(author, works=[secret, Work.objects.get(title="Open Story")], title="Mixed")
+    assert "Mixed (1 work)" in text(client.get("/users/author/"))
+    assert "1 work · In progress" in text(client.get("/users/author/series"))
+    series_page = client.get(f"/series/{secret.series_entries.get().series_id}/")
+    assert "Members Only Story" not in series_page.content.decode()
+    assert "Works: 1" in text(series_page)
     assert "Lamplighter Chronicles (1)" in text(client.get("/"))
     assert "1 work" in text(client.get("/works/"))
     assert "All 1 work" in text(client.get("/users/author/"))
@@ -499,7 +505,13 @@ def test_one_chapter_complete_work_reads_as_a_complete_one_shot(client, author):
     work = make_work(author, title="One Shot", expected_chapters=1)
     make_series(author, works=[work])
     hidden = '<span class="visually-hidden">Complete (one-shot)</span>'
-    for url in ("/", "/works/", "/users/author/", "/users/author/works", f"/series/{work.series_entries.get().series_id}/"):
+    for url in (
+        "/",
+        "/works/",
+        "/users/author/",
+        "/users/author/works",
+        f"/series/{work.series_entries.get().series_id}/",
+    ):
         html = client.get(url).content.decode()
         assert hidden in html, url
     assert "Chapters: 1/1" in text(client.get(work.get_absolute_url()))

@@ -237,6 +237,33 @@ class TestCoCreators:
         _update(work, pseuds=[author.default_pseud], co_creators=[friend.default_pseud])
         assert work.creatorships.get(pseud=friend.default_pseud).approved is True
 
+    def test_changing_only_ones_own_pseuds_keeps_the_co_creators(self):
+        author, friend = make_user(), make_user()
+        pen_name = author.pseuds.create(name="Lantern")
+        work = _create(author, co_creators=[friend.default_pseud])
+        _update(work, pseuds=[pen_name])
+        credits = work.creatorships.order_by("position")
+        assert [(c.pseud, c.approved) for c in credits] == [
+            (friend.default_pseud, False),
+            (pen_name, True),
+        ]
+
+    def test_leaving_a_co_creator_out_removes_them(self):
+        author, friend = make_user(), make_user()
+        work = _create(author, co_creators=[friend.default_pseud])
+        _update(work, pseuds=[author.default_pseud], co_creators=[])
+        assert list(work.creatorships.values_list("pseud", flat=True)) == [author.default_pseud.pk]
+
+    def test_a_co_creator_editing_keeps_the_original_author_listed_among_co_creators(self):
+        author, friend = make_user(), make_user()
+        work = _create(author, co_creators=[friend.default_pseud])
+        creatorship_respond(
+            creatorship=work.creatorships.get(pseud=friend.default_pseud), accept=True
+        )
+        _update(work, pseuds=[friend.default_pseud], co_creators=[author.default_pseud])
+        work = Work.objects.get(pk=work.pk)
+        assert work.credited_pseuds() == [author.default_pseud, friend.default_pseud]
+
 
 class TestNothingHalfWritten:
     def _assert_nothing_written(self):

@@ -70,6 +70,12 @@ def chapter_edit(request, pk: int, chapter_id: int):
             # The next save knowingly replaces the newer version.
             data = request.POST.copy()
             data["version"] = conflict.version
+            if form.cleaned_data.get("upload"):
+                # A file field can't come back filled in: keep the file's text
+                # (and the rest, as the HTML it became) in the text boxes.
+                for name in ChapterForm.rich_fields:
+                    data[name] = form.cleaned_data[name]
+                data["text_format"] = "html"
             form = ChapterForm(data, initial=ChapterForm.initial_for(chapter))
             form.is_valid()
         if saved:

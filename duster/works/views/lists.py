@@ -1,5 +1,6 @@
 """Lists of work blurbs: latest works, a creator's pages, a tag's works."""
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -7,9 +8,15 @@ from duster.accounts.models import User
 from duster.lib.pagination import paginate
 from duster.tags.models import Tag, TagType
 from duster.works.models import Work
-from duster.works.selectors import creator_tag_facets, pending_invitations, series_credited_to
+from duster.works.selectors import (
+    creator_tag_facets,
+    pending_invitations,
+    series_credited_to,
+    works_credited_to,
+)
 
 LATEST = ("-updated_at", "-pk")
+HOME_FANDOMS_SECONDS = 300
 
 
 def _latest(user):
@@ -19,8 +26,20 @@ def _latest(user):
 @require_GET
 def home(request):
     works = _latest(request.user).for_listing()[:10]
-    fandoms = creator_tag_facets(Work.objects.visible_to(request.user).posted(), TagType.FANDOM, 20)
-    return render(request, "home.html", {"works": works, "fandoms": fandoms})
+    return render(request, "home.html", {"works": works, "fandoms": _home_fandoms(request.user)})
+
+
+def _home_fandoms(user):
+    """The most used fandoms. Counting them reads the tags of every posted
+    work in the archive, so the counts are kept for a few minutes: one set for
+    guests and one for members, who also see restricted works."""
+    audience = "members" if user.is_authenticated else "guests"
+    posted = Work.objects.visible_to(user).posted()
+    return cache.get_or_set(
+        f"home-fandoms:{audience}",
+        lambda: creator_tag_facets(posted, TagType.FANDOM, 20),
+        HOME_FANDOMS_SECONDS,
+    )
 
 
 @require_GET
@@ -33,18 +52,10 @@ def _creator(username: str) -> User:
     return get_object_or_404(User, username__iexact=username, is_active=True)
 
 
-def _creator_works(request, creator: User):
-    # Look the works up by key from the creator's credits: filtering the
-    # credits join itself (with its DISTINCT) made SQLite walk every posted
-    # work of the archive, for prolific and one-work creators alike.
-    credited = Work.objects.credited_to(creator, viewer=request.user).values("pk")
-    return Work.objects.visible_to(request.user).filter(pk__in=credited)
-
-
 @require_GET
 def user_detail(request, username: str):
     creator = _creator(username)
-    works = _creator_works(request, creator)
+    works = works_credited_to(creator, viewer=request.user)
     context = {
         "creator": creator,
         "pseuds": creator.pseuds.all(),
@@ -61,7 +72,7 @@ def user_works(request, username: str):
     """A creator's works, filterable by pseud, fandom and relationship so a
     reader can follow "my other stories in this pairing"."""
     creator = _creator(username)
-    works = _creator_works(request, creator)
+    works = works_credited_to(creator, viewer=request.user)
     filters = {}
     pseud_id = request.GET.get("pseud", "")
     if pseud_id.isdigit():

@@ -65,10 +65,13 @@ def series_edit(request, pk: int):
     """Title, summary and notes, and the works in their reading order."""
     series = _own_series(request, pk)
     form = _series_form(request, series, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if _apply(form, lambda: series_update(series=series, fields=form.series_fields())):
-            messages.success(request, "Your series was saved.")
-            return redirect(series)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _apply(form, lambda: series_update(series=series, fields=form.series_fields()))
+    ):
+        messages.success(request, "Your series was saved.")
+        return redirect(series)
     return render(request, "works/series_form.html", _edit_context(request, series, form=form))
 
 
@@ -113,10 +116,11 @@ def series_order(request, pk: int):
     series = _own_series(request, pk)
     works = [e.work for e in series.entries.select_related("work").order_by("position")]
     form = PositionsForm(request.POST, items=works, label=lambda w: w.title)
-    if form.is_valid():
-        if _apply(form, lambda: series_reorder(series=series, positions=form.positions())):
-            messages.success(request, "The series is in its new order.")
-            return redirect("series_edit", pk=series.pk)
+    if form.is_valid() and _apply(
+        form, lambda: series_reorder(series=series, positions=form.positions())
+    ):
+        messages.success(request, "The series is in its new order.")
+        return redirect("series_edit", pk=series.pk)
     return render(
         request, "works/series_form.html", _edit_context(request, series, order_form=form)
     )

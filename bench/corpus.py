@@ -22,7 +22,7 @@ from django.utils.text import slugify
 
 from duster.accounts.models import Pseud, User
 from duster.lib.text import word_count
-from duster.tags.models import Tag, TagType
+from duster.tags.models import Tag, TagType, tag_key
 from duster.works.models import (
     ArchiveWarning,
     Category,
@@ -171,15 +171,15 @@ class _Archive:
 
     def _tag(self, tag_type: TagType, name: str) -> Tag:
         base, number = name, 1
-        while (tag_type, name.casefold()) in self.tag_keys:
+        while (tag_type, tag_key(name)) in self.tag_keys:
             number += 1
             name = f"{base} {number}"
         slug = slugify(name, allow_unicode=True)
         while slug in self.slugs:
             slug += "-x"
-        self.tag_keys.add((tag_type, name.casefold()))
+        self.tag_keys.add((tag_type, tag_key(name)))
         self.slugs.add(slug)
-        tag = Tag(name=name, type=tag_type, slug=slug)
+        tag = Tag(name=name, key=tag_key(name), type=tag_type, slug=slug)
         self.tags.append(tag)
         return tag
 

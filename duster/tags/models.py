@@ -1,6 +1,9 @@
 from django.db import models
-from django.db.models.functions import Lower
 from django.urls import reverse
+
+
+def tag_key(name: str) -> str:
+    return name.casefold()
 
 
 class TagType(models.TextChoices):
@@ -15,6 +18,9 @@ class Tag(models.Model):
     and `merger`; until a wrangler acts, every new tag stands for itself."""
 
     name = models.CharField(max_length=150)
+    # The name case-folded in Python: SQLite's LOWER() folds only ASCII, and
+    # "Pokémon" and "pokémon" must be one tag on every database.
+    key = models.CharField(max_length=150, editable=False)
     type = models.CharField(max_length=20, choices=TagType.choices)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
     canonical = models.BooleanField(default=False)
@@ -31,11 +37,15 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), "type", name="tag_name_type_unique"),
+            models.UniqueConstraint("key", "type", name="tag_key_type_unique"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = tag_key(self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("tag_detail", args=[self.slug])

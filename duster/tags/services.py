@@ -1,8 +1,7 @@
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from duster.tags.models import Tag, TagType
+from duster.tags.models import Tag, TagType, tag_key
 
 MAX_TAG_LENGTH = 150
 
@@ -32,16 +31,11 @@ def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
         return []
     folded: dict[str, str] = {}
     for name in names:
-        folded.setdefault(name.casefold(), name)  # the first spelling wins
-    existing = {
-        tag.name.casefold(): tag
-        for tag in Tag.objects.annotate(lname=Lower("name")).filter(
-            type=tag_type, lname__in=[name.lower() for name in names]
-        )
-    }
+        folded.setdefault(tag_key(name), name)  # the first spelling wins
+    existing = {tag.key: tag for tag in Tag.objects.filter(type=tag_type, key__in=list(folded))}
     tags = []
     for key, name in folded.items():
-        tag = existing.get(key) or existing.get(name.lower())
+        tag = existing.get(key)
         if tag is None:
             tag = _tag_create(tag_type=tag_type, name=name)
         tags.append(tag)
@@ -57,11 +51,7 @@ def _tag_create(*, tag_type: TagType, name: str) -> Tag:
         except IntegrityError:
             # Someone else created this tag a moment ago, or took the slug
             # (then try the next free one).
-            tag = (
-                Tag.objects.annotate(lname=Lower("name"))
-                .filter(type=tag_type, lname=name.lower())
-                .first()
-            )
+            tag = Tag.objects.filter(type=tag_type, key=tag_key(name)).first()
             if tag is not None:
                 return tag
     raise IntegrityError(f"Could not create the tag {name!r}.")

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from duster.tags.models import Tag, TagType
@@ -126,13 +127,27 @@ def series_credited_to(user, *, viewer):
     ).order_by("-updated_at")
 
 
+def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, list[Tag]]:
+    """For each of `tag_types`, its tags on `works`, most used first, each
+    with `.count`: one pass over the works' tags whatever the number of types
+    (a prolific creator's works carry ten thousand tags)."""
+    rank = Window(RowNumber(), partition_by=F("type"), order_by=[F("count").desc(), F("name")])
+    tags = (
+        Tag.objects.filter(type__in=tag_types, works__in=works.values("pk"))
+        .annotate(count=Count("works", distinct=True))
+        .annotate(rank=rank)
+        .filter(rank__lte=limit)
+        .order_by("rank")
+    )
+    facets: dict[str, list[Tag]] = {tag_type: [] for tag_type in tag_types}
+    for tag in tags:
+        facets[tag.type].append(tag)
+    return facets
+
+
 def creator_tag_facets(works, tag_type: TagType, limit: int = 30) -> list[Tag]:
     """The tags of one type on `works`, most used first, each with `.count`."""
-    return list(
-        Tag.objects.filter(type=tag_type, works__in=works.values("pk"))
-        .annotate(count=Count("works", distinct=True))
-        .order_by("-count", "name")[:limit]
-    )
+    return tag_facets(works, [tag_type], limit)[tag_type]
 
 
 def pending_invitations(user):

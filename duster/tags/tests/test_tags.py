@@ -57,11 +57,6 @@ class TestTagsFindOrCreate:
         assert again.name == "Slow Burn"
         assert Tag.objects.count() == 1
 
-    @pytest.mark.xfail(
-        connection.vendor == "sqlite",
-        reason="SQLite's LOWER() folds ASCII only: a known bug, see the report",
-        strict=True,
-    )
     def test_a_non_ascii_tag_is_reused_whatever_the_case(self):
         (first,) = tags_find_or_create(tag_type=TagType.FREEFORM, names=["Émigré"])
         (again,) = tags_find_or_create(tag_type=TagType.FREEFORM, names=["émigré"])

@@ -116,8 +116,11 @@ def chapter_order(request, pk: int):
     work = work_for_creator(pk, request.user)
     chapters = list(work.chapters.order_by("position"))
     form = PositionsForm(request.POST or None, items=chapters, label=lambda c: c.display_title)
-    if request.method == "POST" and form.is_valid():
-        if _apply(form, lambda: chapter_reorder(work=work, positions=form.positions())):
-            messages.success(request, "The chapters are in their new order.")
-            return redirect("work_navigate", pk=work.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _apply(form, lambda: chapter_reorder(work=work, positions=form.positions()))
+    ):
+        messages.success(request, "The chapters are in their new order.")
+        return redirect("work_navigate", pk=work.pk)
     return render(request, "works/chapter_order.html", {"form": form, "work": work})

@@ -12,6 +12,7 @@ from duster.works.selectors import (
     creator_tag_facets,
     pending_invitations,
     series_credited_to,
+    tag_facets,
     works_credited_to,
 )
 
@@ -86,12 +87,13 @@ def user_works(request, username: str):
             tag = Tag.objects.filter(slug=slug, type=tag_type).first()
             works = works.filter(tags=tag) if tag else works.none()
             filters[tag_type.value] = tag or slug
+    facets = tag_facets(works, [TagType.FANDOM, TagType.RELATIONSHIP])
     context = {
         "creator": creator,
         "page": paginate(request, works.for_listing().order_by(*LATEST)),
         "filters": filters,
-        "fandom_facets": creator_tag_facets(works, TagType.FANDOM),
-        "relationship_facets": creator_tag_facets(works, TagType.RELATIONSHIP),
+        "fandom_facets": facets[TagType.FANDOM],
+        "relationship_facets": facets[TagType.RELATIONSHIP],
     }
     return render(request, "works/user_works.html", context)
 

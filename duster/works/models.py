@@ -195,6 +195,9 @@ class WorkTag(models.Model):
         constraints = [models.UniqueConstraint("work", "tag", name="worktag_unique")]
         indexes = [models.Index(fields=["tag", "work"], name="worktag_tag_work")]
 
+    def __str__(self) -> str:
+        return f"{self.tag_id} on work {self.work_id}"
+
 
 class Chapter(models.Model):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
@@ -218,14 +221,14 @@ class Chapter(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    def get_absolute_url(self) -> str:
+        return reverse("chapter_detail", args=[self.work_id, self.pk])
+
     @property
     def display_title(self) -> str:
         if self.title:
             return f"Chapter {self.position}: {self.title}"
         return f"Chapter {self.position}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("chapter_detail", args=[self.work_id, self.pk])
 
 
 class Series(models.Model):
@@ -271,6 +274,9 @@ class SeriesEntry(models.Model):
             models.UniqueConstraint("series", "work", name="series_entry_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"work {self.work_id} at {self.position} in series {self.series_id}"
+
 
 class Creatorship(models.Model):
     """A pseud's credit on a work or a series. Invited co-creators are credited
@@ -298,6 +304,9 @@ class Creatorship(models.Model):
             models.UniqueConstraint("pseud", "work", name="creatorship_work_unique"),
             models.UniqueConstraint("pseud", "series", name="creatorship_series_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"pseud {self.pseud_id} on {self.target}"
 
     @property
     def target(self):

@@ -44,6 +44,11 @@ urlpatterns = [
         series.series_remove_work_view,
         name="series_remove_work",
     ),
+    path(
+        "series/<int:pk>/works/<int:work_id>/move",
+        series.series_move_work_view,
+        name="series_move_work",
+    ),
     path("series/<int:pk>/delete", series.series_delete_view, name="series_delete"),
     path("users/<str:username>/", lists.user_detail, name="user_detail"),
     path("users/<str:username>/works", lists.user_works, name="user_works"),

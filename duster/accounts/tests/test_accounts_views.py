@@ -15,19 +15,12 @@ from django.utils import timezone
 
 from duster.accounts.models import Pseud, User
 from duster.testing.factories import make_user
+from duster.testing.html import errors_at
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-password"  # what make_user gives every persona
 NEW_PASSWORD = "correct horse battery staple"
-
-
-def errors_at(response, field: str) -> str:
-    """The text of the error list Django renders in the field's own group."""
-    html = response.content.decode()
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
-    assert match, f"no error list beside the {field!r} field"
-    return unescape(re.sub(r"<[^>]+>", "", match.group(1)))
 
 
 def value_of(response, field: str) -> str:

@@ -1,7 +1,6 @@
 """Tag names as writers type them, and the tags they find or create."""
 
 import pytest
-from django.db import connection
 
 from duster.tags import services
 from duster.tags.models import Tag, TagType

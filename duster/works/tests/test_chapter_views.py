@@ -7,8 +7,8 @@ from django.test import Client
 
 from duster.testing.factories import make_user, make_work
 from duster.testing.files import make_docx
+from duster.testing.html import errors_at, form_values
 from duster.works.models import Chapter
-from duster.works.tests.test_posting_views import errors_at, form_values
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from duster.testing.factories import make_series, make_user, make_work
+from duster.testing.html import errors_at, form_values
 from duster.works.models import Creatorship, Series, SeriesEntry, Work
-from duster.works.tests.test_posting_views import errors_at, form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +320,34 @@ def test_bad_series_positions_are_refused_at_the_field(author_client, author, wo
     assert kept[f"position_{first.pk}"] == [bad]
     assert kept[f"position_{second.pk}"] == ["1"]
     assert order(series) == ["First Posted", "Second", "Third"]
+
+
+def test_move_up_and_down_buttons_change_the_reading_order(client):
+    author = make_user()
+    first, second, third = (make_work(author, title=t) for t in ("One", "Two", "Three"))
+    series = make_series(author, [first, second, third])
+    client.force_login(author)
+    page = client.get(reverse("series_edit", args=[series.pk])).content.decode()
+    assert "Move Three up" in page and "Move One down" in page
+    assert "Move One up" not in page and "Move Three down" not in page
+
+    move = reverse("series_move_work", args=[series.pk, third.pk])
+    assert client.post(move, {"move_to": "1"}).status_code == 302
+    move = reverse("series_move_work", args=[series.pk, first.pk])
+    client.post(move, {"move_to": "3"})
+    order = list(series.entries.order_by("position").values_list("work__title", flat=True))
+    assert order == ["Three", "Two", "One"]
+
+    response = client.post(move, {"move_to": "later"}, follow=True)
+    assert "Give the new place as a number." in response.content.decode()
+
+
+def test_only_the_series_creator_can_move_works(client):
+    author = make_user()
+    work = make_work(author)
+    series = make_series(author, [work, make_work(author)])
+    client.force_login(make_user())
+    response = client.post(
+        reverse("series_move_work", args=[series.pk, work.pk]), {"position": "2"}
+    )
+    assert response.status_code == 404

@@ -5,12 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from duster.works.forms import WorkForm
-from duster.works.selectors import chapters_for_reader, work_for_creator
 from duster.works.models import Creatorship
+from duster.works.selectors import chapters_for_reader, work_for_creator
 from duster.works.services.works import (
     creatorship_respond,
     work_create,

@@ -47,7 +47,9 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False):
         "shown": shown,
         "full_work": len(shown) > 1 or len(chapters) == 1,
         "previous_chapter": chapters[index - 1] if index else None,
-        "next_chapter": chapters[index + 1] if index is not None and index + 1 < len(chapters) else None,
+        "next_chapter": chapters[index + 1]
+        if index is not None and index + 1 < len(chapters)
+        else None,
         "series_places": series_places(work, request.user),
         "is_creator": work.is_creator(request.user),
         "preview": preview,

@@ -13,6 +13,7 @@ from duster.works.services.series import (
     series_add_work,
     series_create,
     series_delete,
+    series_move_work,
     series_remove_work,
     series_reorder,
     series_update,
@@ -135,6 +136,23 @@ def series_remove_work_view(request, pk: int, work_id: int):
         raise Http404("That work is not part of this series.")
     series_remove_work(series=series, work=work.work)
     messages.success(request, f"“{work.work.title}” was removed from the series.")
+    return redirect("series_edit", pk=series.pk)
+
+
+@login_required
+@require_POST
+def series_move_work_view(request, pk: int, work_id: int):
+    """The no-JavaScript "Move up" / "Move down" buttons: POST a new position."""
+    series = _own_series(request, pk)
+    entry = series.entries.filter(work_id=work_id).select_related("work").first()
+    if entry is None:
+        raise Http404("That work is not part of this series.")
+    position = request.POST.get("move_to", "")
+    if position.isdigit():
+        series_move_work(series=series, work=entry.work, position=int(position))
+        messages.success(request, f"“{entry.work.title}” moved to place {position}.")
+    else:
+        messages.error(request, "Give the new place as a number.")
     return redirect("series_edit", pk=series.pk)
 
 

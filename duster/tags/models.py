@@ -1,3 +1,6 @@
+import functools
+from urllib.parse import quote
+
 from django.db import models
 from django.urls import reverse
 
@@ -49,3 +52,13 @@ class Tag(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("tag_detail", args=[self.slug])
+
+    @property
+    def works_url(self) -> str:
+        # Blurbs link every tag: format the path rather than reverse() each one.
+        return _tag_works_path().replace("-slug-", quote(self.slug))
+
+
+@functools.cache
+def _tag_works_path() -> str:
+    return reverse("tag_works", args=["-slug-"])

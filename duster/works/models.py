@@ -2,11 +2,13 @@ from django.conf import global_settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from duster.accounts.models import Pseud
 from duster.tags.models import Tag, TagType
 
 LANGUAGES = sorted(global_settings.LANGUAGES, key=lambda lang: lang[1])
+LANGUAGE_NAMES = dict(LANGUAGES)
 
 
 class Rating(models.TextChoices):
@@ -67,7 +69,8 @@ class WorkQuerySet(models.QuerySet):
 
     def credited_to(self, user, *, viewer):
         """Works credited to `user`; anonymous ones only when `viewer` is that user."""
-        qs = self.filter(creatorships__pseud__user=user, creatorships__approved=True).distinct()
+        credits = Creatorship.objects.filter(pseud__user=user, approved=True, work__isnull=False)
+        qs = self.filter(pk__in=credits.values("work_id"))
         if viewer != user:
             qs = qs.exclude(anonymous=True)
         return qs
@@ -152,14 +155,28 @@ class Work(models.Model):
     def is_oneshot(self) -> bool:
         return self.complete and self.chapter_count == 1
 
+    # Blurbs ask for these several times each: work them out once per work.
+    @cached_property
+    def language_name(self) -> str:
+        return LANGUAGE_NAMES.get(self.language, self.language)
+
+    @cached_property
     def warning_labels(self) -> list[str]:
         return [ArchiveWarning(w).label for w in self.warnings if w in ArchiveWarning.values]
 
+    @cached_property
     def category_labels(self) -> list[str]:
         return [Category(c).label for c in self.categories if c in Category.values]
 
+    @cached_property
+    def _tags_by_type(self) -> dict[str, list[Tag]]:
+        by_type: dict[str, list[Tag]] = {}
+        for tag in self.tags.all():
+            by_type.setdefault(tag.type, []).append(tag)
+        return by_type
+
     def tags_of(self, tag_type: str) -> list[Tag]:
-        return [tag for tag in self.tags.all() if tag.type == tag_type]
+        return self._tags_by_type.get(tag_type, [])
 
     def fandoms(self) -> list[Tag]:
         return self.tags_of(TagType.FANDOM)

@@ -1,4 +1,6 @@
+import functools
 import zoneinfo
+from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -89,4 +91,10 @@ class Pseud(models.Model):
         return f"{self.name} ({self.user.username})"
 
     def get_absolute_url(self) -> str:
-        return reverse("user_works", args=[self.user.username]) + f"?pseud={self.pk}"
+        # Every blurb links its creators: format the path rather than reverse() each.
+        return _user_works_path().replace("-user-", quote(self.user.username)) + f"?pseud={self.pk}"
+
+
+@functools.cache
+def _user_works_path() -> str:
+    return reverse("user_works", args=["-user-"])

@@ -1,3 +1,6 @@
+import functools
+import hashlib
+
 from django.conf import global_settings
 from django.db import models
 from django.db.models import Q
@@ -78,12 +81,13 @@ class WorkQuerySet(models.QuerySet):
     def for_listing(self):
         """What a blurb shows, in a fixed number of queries."""
         return self.prefetch_related(
+            models.Prefetch("creatorships", queryset=byline_credits(), to_attr="credits"),
             models.Prefetch(
-                "creatorships",
-                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
-                to_attr="credits",
+                "tags",
+                queryset=Tag.objects.only("id", "name", "type", "slug").order_by(
+                    "worktag__position"
+                ),
             ),
-            models.Prefetch("tags", queryset=Tag.objects.order_by("worktag__position")),
         )
 
 
@@ -135,7 +139,7 @@ class Work(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("work_detail", args=[self.pk])
+        return _work_path().replace("0", str(self.pk), 1)
 
     @property
     def is_draft(self) -> bool:
@@ -169,6 +173,39 @@ class Work(models.Model):
         return [Category(c).label for c in self.categories if c in Category.values]
 
     @cached_property
+    def symbols(self) -> list[tuple[str, str, str]]:
+        """The blurb's four squares: (css classes, mark, text alternative)."""
+        rating = Rating(self.rating) if self.rating in Rating.values else Rating.NOT_RATED
+        marks = {"general": "G", "teen": "T", "mature": "M", "explicit": "E"}
+        warnings = ", ".join(self.warning_labels)
+        if ArchiveWarning.NONE_APPLY in self.warnings:
+            warning = ("warning-none", "–")
+        elif ArchiveWarning.CHOSE_NOT_TO_WARN in self.warnings:
+            warning = ("warning-choosenot", "?")
+        else:
+            warning = ("warning-yes", "!")
+        categories = ", ".join(self.category_labels) or "none"
+        if len(self.categories) > 1:
+            category = "Mx"
+        else:
+            category = self.category_labels[0] if self.category_labels else "–"
+        if self.is_oneshot:
+            status = "Complete (one-shot)"
+        else:
+            status = "Complete work" if self.complete else "Work in progress"
+        done = "complete" if self.complete else "in-progress"
+        return [
+            (
+                f"rating rating-{rating.value}",
+                marks.get(rating.value, "NR"),
+                f"Rating: {rating.label}",
+            ),
+            (f"warnings {warning[0]}", warning[1], f"Warnings: {warnings}"),
+            ("category", category, f"Category: {categories}"),
+            (f"status {done}", "✓" if self.complete else "…", status),
+        ]
+
+    @cached_property
     def _tags_by_type(self) -> dict[str, list[Tag]]:
         by_type: dict[str, list[Tag]] = {}
         for tag in self.tags.all():
@@ -177,6 +214,44 @@ class Work(models.Model):
 
     def tags_of(self, tag_type: str) -> list[Tag]:
         return self._tags_by_type.get(tag_type, [])
+
+    @cached_property
+    def blurb_key(self) -> str:
+        """A digest of everything a blurb shows. Rendered blurbs are cached
+        under it, so a cached one is reused only while all of that is unchanged."""
+        shown = (
+            self.pk,
+            self.title,
+            self.summary,
+            self.rating,
+            self.warnings,
+            self.categories,
+            self.language,
+            self.word_count,
+            self.chapter_count,
+            self.expected_chapters,
+            self.complete,
+            self.updated_at,
+            self.hits,
+            self.state,
+            self.anonymous,
+            [(p.pk, p.name, p.user.username) for p in self.credited_pseuds()],
+            [(t.pk, t.name, t.slug, t.type) for t in self.tags.all()],
+        )
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+    @cached_property
+    def blurb_tags(self) -> list[tuple[str, str, str]]:
+        """Warnings, relationships, characters and additional tags in the order a
+        blurb lists them: (css class, text, link or "")."""
+        rows = [("warnings", label, "") for label in self.warning_labels]
+        for css, tag_type in (
+            ("relationships", TagType.RELATIONSHIP),
+            ("characters", TagType.CHARACTER),
+            ("freeforms", TagType.FREEFORM),
+        ):
+            rows += [(css, tag.name, tag.works_url) for tag in self.tags_of(tag_type)]
+        return rows
 
     def fandoms(self) -> list[Tag]:
         return self.tags_of(TagType.FANDOM)
@@ -201,6 +276,12 @@ class Work(models.Model):
         if not user.is_authenticated:
             return False
         return any(p.user_id == user.pk for p in self.credited_pseuds())
+
+
+@functools.cache
+def _work_path() -> str:
+    # Lists link every work: format the path rather than reverse() each one.
+    return reverse("work_detail", args=[0])
 
 
 class WorkTag(models.Model):
@@ -328,3 +409,23 @@ class Creatorship(models.Model):
     @property
     def target(self):
         return self.work or self.series
+
+
+def byline_credits():
+    """Accepted credits with just what a byline shows: building fewer, smaller
+    model instances is most of a list page's database time."""
+    return (
+        Creatorship.objects.filter(approved=True)
+        .select_related("pseud__user")
+        .only(
+            "id",
+            "position",
+            "work_id",
+            "series_id",
+            "pseud__id",
+            "pseud__name",
+            "pseud__user_id",
+            "pseud__user__id",
+            "pseud__user__username",
+        )
+    )

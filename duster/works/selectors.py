@@ -7,7 +7,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from duster.tags.models import Tag, TagType
-from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work
+from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work, byline_credits
 
 
 def _visible(user, work_field: str = "work_id") -> Exists:
@@ -82,7 +82,7 @@ def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
         Series.objects.prefetch_related(
             Prefetch(
                 "creatorships",
-                queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+                queryset=byline_credits(),
                 to_attr="credits",
             )
         )
@@ -106,8 +106,7 @@ def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
 def works_credited_to(user, *, viewer):
     """Works credited to `user` that `viewer` may see, found from the user's
     credits, so a page costs the same in a small or a large archive."""
-    credited = Work.objects.credited_to(user, viewer=viewer).values("pk")
-    return Work.objects.filter(_visible(viewer, "pk"), pk__in=credited)
+    return Work.objects.visible_to(viewer).credited_to(user, viewer=viewer)
 
 
 def series_credited_to(user, *, viewer):
@@ -121,7 +120,7 @@ def series_credited_to(user, *, viewer):
     return qs.prefetch_related(
         Prefetch(
             "creatorships",
-            queryset=Creatorship.objects.filter(approved=True).select_related("pseud__user"),
+            queryset=byline_credits(),
             to_attr="credits",
         )
     ).order_by("-updated_at")

@@ -328,8 +328,8 @@ def test_move_up_and_down_buttons_change_the_reading_order(client):
     series = make_series(author, [first, second, third])
     client.force_login(author)
     page = client.get(reverse("series_edit", args=[series.pk])).content.decode()
-    assert "Move Three up" in page and "Move One down" in page
-    assert "Move One up" not in page and "Move Three down" not in page
+    assert "Move up: Three" in page and "Move down: One" in page
+    assert "Move up: One" not in page and "Move down: Three" not in page
 
     move = reverse("series_move_work", args=[series.pk, third.pk])
     assert client.post(move, {"move_to": "1"}).status_code == 302

@@ -1,6 +1,7 @@
 """Lists of work blurbs: latest works, a creator's pages, a tag's works."""
 
 from django.core.cache import cache
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -50,7 +51,9 @@ def works_latest(request):
 
 
 def _creator(username: str) -> User:
-    return get_object_or_404(User, username__iexact=username, is_active=True)
+    # Lower() = lower() matches the case-insensitive unique index on usernames.
+    users = User.objects.annotate(name=Lower("username"))
+    return get_object_or_404(users, name=username.lower(), is_active=True)
 
 
 @require_GET

@@ -126,7 +126,7 @@ class Work(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["state", "restricted", "-updated_at"], name="work_latest"),
+            models.Index(fields=["state", "restricted", "-updated_at", "-id"], name="work_latest"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -156,6 +156,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Rendered blurbs and hit markers: the default 300 entries would be
+            # culled (a slow directory walk) many times a minute.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 200_000)},
         }
     }
 

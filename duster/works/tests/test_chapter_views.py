@@ -28,17 +28,6 @@ def chapter_data(**overrides) -> dict:
 
 
 @pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def author_client(client, author):
-    client.force_login(author)
-    return client
-
-
-@pytest.fixture
 def work(author):
     return make_work(author, title="Lamplight", expected_chapters=None)
 

@@ -64,17 +64,6 @@ def work_data(user, **overrides) -> dict:
     return data
 
 
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def author_client(client, author):
-    client.force_login(author)
-    return client
-
-
 # --- Access ---------------------------------------------------------------------------------
 
 

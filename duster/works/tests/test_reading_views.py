@@ -32,11 +32,6 @@ def logged_in(user) -> Client:
 
 
 @pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
 def reader():
     return make_user("reader")
 

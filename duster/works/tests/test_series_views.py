@@ -16,17 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def author_client(client, author):
-    client.force_login(author)
-    return client
-
-
-@pytest.fixture
 def works(author):
     """Three one-shots posted in the order first, second, third."""
     return [make_work(author, title=title) for title in ("First Posted", "Second", "Third")]

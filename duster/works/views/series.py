@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
-from duster.works.models import Series, Work
+from duster.works.models import Series, SeriesEntry, Work
 from duster.works.selectors import series_for_reader
 from duster.works.services.series import (
     series_add_work,
@@ -127,15 +127,20 @@ def series_order(request, pk: int):
     )
 
 
+def _own_entry(request, pk: int, work_id: int) -> tuple[Series, SeriesEntry]:
+    series = _own_series(request, pk)
+    entry = series.entries.filter(work_id=work_id).select_related("work").first()
+    if entry is None:
+        raise Http404("That work is not part of this series.")
+    return series, entry
+
+
 @login_required
 @require_POST
 def series_remove_work_view(request, pk: int, work_id: int):
-    series = _own_series(request, pk)
-    work = series.entries.filter(work_id=work_id).select_related("work").first()
-    if work is None:
-        raise Http404("That work is not part of this series.")
-    series_remove_work(series=series, work=work.work)
-    messages.success(request, f"“{work.work.title}” was removed from the series.")
+    series, entry = _own_entry(request, pk, work_id)
+    series_remove_work(series=series, work=entry.work)
+    messages.success(request, f"“{entry.work.title}” was removed from the series.")
     return redirect("series_edit", pk=series.pk)
 
 
@@ -143,10 +148,7 @@ def series_remove_work_view(request, pk: int, work_id: int):
 @require_POST
 def series_move_work_view(request, pk: int, work_id: int):
     """The no-JavaScript "Move up" / "Move down" buttons: POST a new position."""
-    series = _own_series(request, pk)
-    entry = series.entries.filter(work_id=work_id).select_related("work").first()
-    if entry is None:
-        raise Http404("That work is not part of this series.")
+    series, entry = _own_entry(request, pk, work_id)
     position = request.POST.get("move_to", "")
     if position.isdigit():
         series_move_work(series=series, work=entry.work, position=int(position))

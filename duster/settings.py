@@ -211,7 +211,7 @@ if _email_url:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "BACKEND": "duster.lib.mail.ReadableFileBackend",
             "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
         }
     }

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from duster.lib.forms import apply_service
 from duster.works.forms import ChapterForm, PositionsForm
 from duster.works.selectors import work_for_creator
 from duster.works.services.chapters import (
@@ -17,7 +18,6 @@ from duster.works.services.chapters import (
     chapter_reorder,
     chapter_update,
 )
-from duster.works.views.posting import _apply
 
 
 def _own_chapter(request, pk: int, chapter_id: int):
@@ -34,13 +34,10 @@ def chapter_new(request, pk: int):
     form = ChapterForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         post = request.POST.get("action", "post") == "post"
-        result = {}
-
-        def create():
-            result["chapter"] = chapter_create(work=work, fields=form.chapter_fields(), post=post)
-
-        if _apply(form, create):
-            chapter = result["chapter"]
+        saved, chapter = apply_service(
+            form, lambda: chapter_create(work=work, fields=form.chapter_fields(), post=post)
+        )
+        if saved:
             if chapter.posted:
                 messages.success(request, "Your chapter was posted.")
             else:
@@ -63,7 +60,7 @@ def chapter_edit(request, pk: int, chapter_id: int):
             chapter_update(chapter=chapter, fields=form.chapter_fields(), version=version)
 
         try:
-            saved = _apply(form, update)
+            saved = apply_service(form, update)[0]
         except EditConflict as error:
             saved = False
             conflict = error.current
@@ -119,7 +116,7 @@ def chapter_order(request, pk: int):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _apply(form, lambda: chapter_reorder(work=work, positions=form.positions()))
+        and apply_service(form, lambda: chapter_reorder(work=work, positions=form.positions()))[0]
     ):
         messages.success(request, "The chapters are in their new order.")
         return redirect("work_navigate", pk=work.pk)

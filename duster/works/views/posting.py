@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from duster.lib.forms import apply_service
 from duster.works.forms import WorkForm
 from duster.works.models import Creatorship
 from duster.works.selectors import chapters_for_reader, work_for_creator
@@ -20,25 +20,14 @@ from duster.works.services.works import (
 from duster.works.views.reading import _render_work
 
 
-def _apply(form, action) -> bool:
-    """Run a service for a valid form; its validation errors land on the form."""
-    try:
-        action()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return False
-    return True
-
-
 @login_required
 def work_new(request):
     form = WorkForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action", "post")
-        result = {}
-
-        def create():
-            result["work"] = work_create(
+        saved, work = apply_service(
+            form,
+            lambda: work_create(
                 pseuds=list(form.cleaned_data["pseuds"]),
                 co_creators=form.cleaned_data["co_creators"],
                 fields=form.work_fields(),
@@ -46,10 +35,9 @@ def work_new(request):
                 chapter=form.chapter_fields(),
                 published_on=form.cleaned_data["published_on"],
                 post=action == "post",
-            )
-
-        if _apply(form, create):
-            work = result["work"]
+            ),
+        )
+        if saved:
             if action == "post":
                 messages.success(request, "Your work was posted.")
                 return redirect(work)
@@ -77,7 +65,7 @@ def work_edit(request, pk: int):
                 published_on=form.cleaned_data["published_on"],
             )
 
-        if _apply(form, update):
+        if apply_service(form, update)[0]:
             action = request.POST.get("action", "save")
             if action == "preview":
                 return redirect("work_preview", pk=work.pk)

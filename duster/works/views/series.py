@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from duster.lib.forms import apply_service
 from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
 from duster.works.models import Series, SeriesEntry, Work
 from duster.works.selectors import series_for_reader
@@ -18,7 +19,6 @@ from duster.works.services.series import (
     series_reorder,
     series_update,
 )
-from duster.works.views.posting import _apply
 
 
 def _own_series(request, pk: int) -> Series:
@@ -48,16 +48,13 @@ def series_detail(request, pk: int):
 def series_new(request):
     form = SeriesForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        result = {}
-
-        def create():
-            result["series"] = series_create(
-                pseud=form.cleaned_data["pseud"], fields=form.series_fields()
-            )
-
-        if _apply(form, create):
+        saved, series = apply_service(
+            form,
+            lambda: series_create(pseud=form.cleaned_data["pseud"], fields=form.series_fields()),
+        )
+        if saved:
             messages.success(request, "Your series was created. Now add works to it.")
-            return redirect("series_edit", pk=result["series"].pk)
+            return redirect("series_edit", pk=series.pk)
     return render(request, "works/series_form.html", {"form": form, "series": None})
 
 
@@ -69,7 +66,9 @@ def series_edit(request, pk: int):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _apply(form, lambda: series_update(series=series, fields=form.series_fields()))
+        and apply_service(form, lambda: series_update(series=series, fields=form.series_fields()))[
+            0
+        ]
     ):
         messages.success(request, "Your series was saved.")
         return redirect(series)
@@ -105,7 +104,9 @@ def series_add_work_view(request, pk: int):
     if form.is_valid():
         work = form.cleaned_data["work"]
         position = form.cleaned_data["position"]
-        if _apply(form, lambda: series_add_work(series=series, work=work, position=position)):
+        if apply_service(
+            form, lambda: series_add_work(series=series, work=work, position=position)
+        )[0]:
             messages.success(request, f"“{work.title}” was added to the series.")
             return redirect("series_edit", pk=series.pk)
     return render(request, "works/series_form.html", _edit_context(request, series, add_form=form))
@@ -117,8 +118,11 @@ def series_order(request, pk: int):
     series = _own_series(request, pk)
     works = [e.work for e in series.entries.select_related("work").order_by("position")]
     form = PositionsForm(request.POST, items=works, label=lambda w: w.title)
-    if form.is_valid() and _apply(
-        form, lambda: series_reorder(series=series, positions=form.positions())
+    if (
+        form.is_valid()
+        and apply_service(form, lambda: series_reorder(series=series, positions=form.positions()))[
+            0
+        ]
     ):
         messages.success(request, "The series is in its new order.")
         return redirect("series_edit", pk=series.pk)

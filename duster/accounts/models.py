@@ -1,12 +1,12 @@
-import functools
 import zoneinfo
-from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+from duster.lib.urls import fast_reverse
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -91,10 +91,4 @@ class Pseud(models.Model):
         return f"{self.name} ({self.user.username})"
 
     def get_absolute_url(self) -> str:
-        # Every blurb links its creators: format the path rather than reverse() each.
-        return _user_works_path().replace("-user-", quote(self.user.username)) + f"?pseud={self.pk}"
-
-
-@functools.cache
-def _user_works_path() -> str:
-    return reverse("user_works", args=["-user-"])
+        return fast_reverse("user_works", self.user.username) + f"?pseud={self.pk}"

@@ -1,8 +1,7 @@
-import functools
-from urllib.parse import quote
-
 from django.db import models
 from django.urls import reverse
+
+from duster.lib.urls import fast_reverse
 
 
 def tag_key(name: str) -> str:
@@ -55,10 +54,4 @@ class Tag(models.Model):
 
     @property
     def works_url(self) -> str:
-        # Blurbs link every tag: format the path rather than reverse() each one.
-        return _tag_works_path().replace("-slug-", quote(self.slug))
-
-
-@functools.cache
-def _tag_works_path() -> str:
-    return reverse("tag_works", args=["-slug-"])
+        return fast_reverse("tag_works", self.slug)

@@ -1,4 +1,3 @@
-import functools
 import hashlib
 
 from django.conf import global_settings
@@ -8,6 +7,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from duster.accounts.models import Pseud
+from duster.lib.urls import fast_reverse
 from duster.tags.models import Tag, TagType
 
 LANGUAGES = sorted(global_settings.LANGUAGES, key=lambda lang: lang[1])
@@ -139,7 +139,7 @@ class Work(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return _work_path().replace("0", str(self.pk), 1)
+        return fast_reverse("work_detail", self.pk)
 
     @property
     def is_draft(self) -> bool:
@@ -276,12 +276,6 @@ class Work(models.Model):
         if not user.is_authenticated:
             return False
         return any(p.user_id == user.pk for p in self.credited_pseuds())
-
-
-@functools.cache
-def _work_path() -> str:
-    # Lists link every work: format the path rather than reverse() each one.
-    return reverse("work_detail", args=[0])
 
 
 class WorkTag(models.Model):

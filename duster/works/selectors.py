@@ -12,9 +12,8 @@ from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work,
 
 def _visible(user, work_field: str = "work_id") -> Exists:
     """The visibility rule as a check on each row's work. Filtering on
-    `work_id IN (visible works)`, or on the work's own state, lets SQLite
-    (which has no statistics) start from every visible work of the archive,
-    on every page view."""
+    `work_id IN (visible works)` instead lets SQLite start from every visible
+    work of the archive, on every page view."""
     return Exists(Work.objects.visible_to(user).filter(pk=OuterRef(work_field)))
 
 
@@ -142,11 +141,6 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
     for tag in tags:
         facets[tag.type].append(tag)
     return facets
-
-
-def creator_tag_facets(works, tag_type: TagType, limit: int = 30) -> list[Tag]:
-    """The tags of one type on `works`, most used first, each with `.count`."""
-    return tag_facets(works, [tag_type], limit)[tag_type]
 
 
 def pending_invitations(user):

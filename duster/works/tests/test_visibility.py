@@ -196,7 +196,8 @@ class TestWorkSelectors:
         def facets(viewer):
             works = Work.objects.credited_to(people.author, viewer=viewer).visible_to(viewer)
             return [
-                (t.name, t.count) for t in selectors.creator_tag_facets(works, TagType.RELATIONSHIP)
+                (t.name, t.count)
+                for t in selectors.tag_facets(works, [TagType.RELATIONSHIP])[TagType.RELATIONSHIP]
             ]
 
         assert facets(GUEST) == [("Mara/Ilse", 1)]

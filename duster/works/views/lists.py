@@ -10,7 +10,6 @@ from duster.lib.pagination import paginate
 from duster.tags.models import Tag, TagType
 from duster.works.models import Work
 from duster.works.selectors import (
-    creator_tag_facets,
     pending_invitations,
     series_credited_to,
     tag_facets,
@@ -39,7 +38,7 @@ def _home_fandoms(user):
     posted = Work.objects.visible_to(user).posted()
     return cache.get_or_set(
         f"home-fandoms:{audience}",
-        lambda: creator_tag_facets(posted, TagType.FANDOM, 20),
+        lambda: tag_facets(posted, [TagType.FANDOM], 20)[TagType.FANDOM],
         HOME_FANDOMS_SECONDS,
     )
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from duster.lib.forms import apply_service
 from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
-from duster.works.models import Series, SeriesEntry, Work
-from duster.works.selectors import series_for_reader
+from duster.works.models import Series, SeriesEntry
+from duster.works.selectors import series_for_reader, works_credited_to
 from duster.works.services.series import (
     series_add_work,
     series_create,
@@ -29,7 +29,7 @@ def _own_series(request, pk: int) -> Series:
 
 
 def _own_works(user):
-    return Work.objects.visible_to(user).credited_to(user, viewer=user).order_by("title")
+    return works_credited_to(user, viewer=user).order_by("title")
 
 
 @require_GET

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from duster.accounts.models import User
 from duster.lib.pagination import paginate
@@ -24,7 +24,7 @@ def _latest(user):
     return Work.objects.visible_to(user).posted().order_by(*LATEST)
 
 
-@require_GET
+@require_safe
 def home(request):
     works = _latest(request.user).for_listing()[:10]
     return render(request, "home.html", {"works": works, "fandoms": _home_fandoms(request.user)})
@@ -43,7 +43,7 @@ def _home_fandoms(user):
     )
 
 
-@require_GET
+@require_safe
 def works_latest(request):
     page = paginate(request, _latest(request.user).for_listing())
     return render(request, "works/work_list.html", {"page": page, "heading": "Latest works"})
@@ -55,7 +55,7 @@ def _creator(username: str) -> User:
     return get_object_or_404(users, name=username.lower(), is_active=True)
 
 
-@require_GET
+@require_safe
 def user_detail(request, username: str):
     creator = _creator(username)
     works = works_credited_to(creator, viewer=request.user)
@@ -70,7 +70,7 @@ def user_detail(request, username: str):
     return render(request, "works/user_detail.html", context)
 
 
-@require_GET
+@require_safe
 def user_works(request, username: str):
     """A creator's works, filterable by pseud, fandom and relationship so a
     reader can follow "my other stories in this pairing"."""
@@ -100,14 +100,14 @@ def user_works(request, username: str):
     return render(request, "works/user_works.html", context)
 
 
-@require_GET
+@require_safe
 def user_series(request, username: str):
     creator = _creator(username)
     page = paginate(request, series_credited_to(creator, viewer=request.user))
     return render(request, "works/user_series.html", {"creator": creator, "page": page})
 
 
-@require_GET
+@require_safe
 def tag_works(request, slug: str):
     tag = get_object_or_404(Tag, slug=slug)
     works = _latest(request.user).filter(tags=tag).for_listing()
@@ -115,7 +115,7 @@ def tag_works(request, slug: str):
     return render(request, "tags/tag_works.html", context)
 
 
-@require_GET
+@require_safe
 def tag_detail(request, slug: str):
     tag = get_object_or_404(Tag, slug=slug)
     works = _latest(request.user).filter(tags=tag)

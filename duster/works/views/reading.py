@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from duster.works.models import Work
 from duster.works.selectors import chapters_for_reader, series_places, work_for_reader
@@ -57,7 +57,7 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False):
     return render(request, "works/work_detail.html", context)
 
 
-@require_GET
+@require_safe
 def work_detail(request, pk: int):
     work = work_for_reader(pk, request.user)
     chapters = chapters_for_reader(work, request.user)
@@ -67,7 +67,7 @@ def work_detail(request, pk: int):
     return _render_work(request, work, chapters, chapters if full else chapters[:1])
 
 
-@require_GET
+@require_safe
 def chapter_detail(request, pk: int, chapter_id: int):
     work = work_for_reader(pk, request.user)
     chapters = chapters_for_reader(work, request.user)
@@ -83,7 +83,7 @@ def _query(request) -> str:
     return f"?{request.GET.urlencode()}" if request.GET else ""
 
 
-@require_GET
+@require_safe
 def work_navigate(request, pk: int):
     work = work_for_reader(pk, request.user)
     chapters = chapters_for_reader(work, request.user)

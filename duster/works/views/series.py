@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from duster.lib.forms import apply_service
 from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
@@ -32,7 +32,7 @@ def _own_works(user):
     return works_credited_to(user, viewer=user).order_by("title")
 
 
-@require_GET
+@require_safe
 def series_detail(request, pk: int):
     series, entries = series_for_reader(pk, request.user)
     context = {

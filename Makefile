@@ -29,8 +29,9 @@ run: $(VENV)/.installed-base
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py check
 	@echo "Duster is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/python manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m duster.lib.supervise --name "task worker" -- \
+		$(BIN)/python manage.py task_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn duster.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --forwarded-allow-ips=127.0.0.1
 

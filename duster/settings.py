@@ -39,6 +39,35 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+# --- Accounts (issues 5 and 6): private files, logins, confirmation mail -----------------
+# Whatever this process writes (under var/: the database with its session keys,
+# mail files with reset links, the secret key, the cache) is readable by its
+# owner only. Set before anything is created; the accounts app also tightens
+# what older versions left readable (AccountsConfig.ready).
+os.umask(0o077)
+AUTHENTICATION_BACKENDS = ["duster.accounts.backends.AccountBackend"]
+# Failed logins to one account: a few are free, then each must wait twice as
+# long as the last (2 s, 4 s, 8 s …), then the account is locked and its owner
+# gets one mail. Failed logins from one address count the same way with more
+# room, as many readers may share it. A success or a password reset clears an
+# account's count; otherwise counts are forgotten after a quiet day.
+LOGIN_FREE_FAILURES = env_int("LOGIN_FREE_FAILURES", 3)
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 10)
+LOGIN_ADDRESS_FREE_FAILURES = env_int("LOGIN_ADDRESS_FREE_FAILURES", 20)
+LOGIN_ADDRESS_LOCKOUT_FAILURES = env_int("LOGIN_ADDRESS_LOCKOUT_FAILURES", 50)
+LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 2)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 60)
+LOGIN_FAILURES_KEPT_HOURS = env_int("LOGIN_FAILURES_KEPT_HOURS", 24)
+# Confirmation mail sent again on request: once a minute and a few a day per
+# account; per client address a few more a day.
+ACCOUNT_MAIL_INTERVAL_SECONDS = env_int("ACCOUNT_MAIL_INTERVAL_SECONDS", 60)
+ACCOUNT_MAILS_PER_DAY = env_int("ACCOUNT_MAILS_PER_DAY", 5)
+ACCOUNT_ADDRESS_MAILS_PER_DAY = env_int("ACCOUNT_ADDRESS_MAILS_PER_DAY", 20)
+# How many proxies in front of Duster append to X-Forwarded-For: the client's
+# address is the one the outermost of them saw. 0 means REMOTE_ADDR.
+CLIENT_ADDRESS_PROXIES = env_int("CLIENT_ADDRESS_PROXIES", 1 if env_bool("BEHIND_PROXY") else 0)
+# --- end of accounts ----------------------------------------------------------------------
+
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -82,16 +111,20 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "duster.lib",  # management commands: task_worker
     "duster.accounts",
     "duster.tags",
     "duster.works",
     "duster.imports",
+    "duster.images",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "duster.images.middleware.ImagesMiddleware",  # /images/ files; img-src: allowed hosts
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "duster.lib.middleware.MalformedRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -144,8 +177,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: a file cache under var/ is shared by every worker process on one
-# machine (hit counting relies on that); Redis when REDIS_URL is set.
+# Cache: Redis when REDIS_URL is set; else one SQLite file under var/, shared
+# by every process on the machine (hit counting relies on that) and as quick
+# with a million entries as with none (Django's file cache lists its folder on
+# every write). Rendered blurbs and daily hit records live here.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -154,11 +189,9 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            # Rendered blurbs and hit markers: the default 300 entries would be
-            # culled (a slow directory walk) many times a minute.
-            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 200_000)},
+            "BACKEND": "duster.lib.cache.SQLiteCache",
+            "LOCATION": str(VAR_DIR / "cache.sqlite3"),
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 1_000_000)},
         }
     }
 
@@ -232,6 +265,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Images writers upload for their works (duster.images), kept in the default
+# storage under images/ and served by the archive at /images/<name>.<ext>.
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 5 * 1024 * 1024)  # one upload
+IMAGE_QUOTA_BYTES = env_int("IMAGE_QUOTA_BYTES", 100 * 1024 * 1024)  # all of one writer's
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)  # width × height × frames
+# Outside image hosts are set in the admin; each process rereads them this often.
+IMAGE_HOSTS_REFRESH_SECONDS = env_int("IMAGE_HOSTS_REFRESH_SECONDS", 10)
 # Serve straight from the app folders when nothing was collected yet.
 WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
@@ -254,7 +294,10 @@ SECURE_CSP = {
     # Inline style attributes only: the sanitizer lets nothing but text-align
     # through in user text, and that alignment must show.
     "style-src-attr": [CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "https:", "data:"],
+    # Images from the archive only: one on another server tells that server
+    # who reads the work. The admin may allow outside hosts (duster.images adds
+    # them per request, https only).
+    "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

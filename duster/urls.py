@@ -7,5 +7,6 @@ urlpatterns = [
     path("", home, name="home"),
     path("account/", include("duster.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("images/", include("duster.images.urls")),
     path("", include("duster.works.urls")),
 ]

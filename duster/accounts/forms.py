@@ -1,19 +1,71 @@
 from django import forms
-from django.contrib.auth.forms import BaseUserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
 from duster.accounts.models import Pseud, User
-from duster.accounts.services import expired_signups
+from duster.accounts.services import (
+    expired_signups,
+    password_reset_check,
+    password_reset_recipients,
+    password_reset_request,
+    user_password_reset,
+)
+from duster.accounts.throttle import wait_text
+
+UNCONFIRMED = (
+    "You haven't confirmed this account's email address yet. Open the link we mailed you, "
+    "or have us send it again."
+)
 
 
-class SignupForm(BaseUserCreationForm):
+class ExplainedLoginMixin:
+    """Say why a login was refused when the backend noted a reason (see
+    duster.accounts.backends.LoginNote): too many failed attempts, or an
+    address not confirmed yet. Otherwise the usual "doesn't match"."""
+
+    unconfirmed_user = None
+
+    def get_invalid_login_error(self):
+        note = getattr(self.request, "login_note", None)
+        if note is not None and note.refused is not None:
+            return ValidationError(
+                f"Too many failed attempts; try again in {wait_text(note.refused.wait)} "
+                "or reset your password.",
+                code="throttled",
+            )
+        if note is not None and note.unconfirmed is not None:
+            self.unconfirmed_user = note.unconfirmed
+            return ValidationError(UNCONFIRMED, code="unconfirmed")
+        return super().get_invalid_login_error()
+
+
+class LoginForm(ExplainedLoginMixin, auth_forms.AuthenticationForm):
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That username and password don't match an account. Capital letters don't "
+            "matter in the username; in the password they do."
+        ),
+    }
+
+
+class AdminLoginForm(ExplainedLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class SignupForm(auth_forms.BaseUserCreationForm):
     class Meta:
         model = User
         fields = ("username", "email")
+        field_classes = {"username": auth_forms.UsernameField}
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
 
-    # clean_username and clean_email check uniqueness themselves, ignoring case
-    # and letting an expired signup go; the model's checks would refuse a name
-    # or address such a signup still holds.
+    # clean_username checks uniqueness itself, ignoring case and letting an
+    # expired signup go; the model's checks would refuse a name such a signup
+    # still holds, and would say when an address has an account, which the
+    # signup page must not.
     def validate_unique(self):
         pass
 
@@ -28,12 +80,33 @@ class SignupForm(BaseUserCreationForm):
         return username
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exclude(pk__in=expired_signups()).exists():
-            raise forms.ValidationError(
-                "An account with this email address exists already. Log in, or reset the password."
-            )
-        return email
+        # Whether an account has this address already is not said here: the
+        # signup goes ahead either way (see user_register). Usernames are
+        # public; addresses are not.
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form and answer; who gets mail (signups not confirmed yet do
+    too) and how it is sent (later, by a task: the page takes as long whether
+    or not the address is known) are duster.accounts.services's."""
+
+    def get_users(self, email):
+        return password_reset_recipients(email)
+
+    def save(self, *, site_url: str):
+        password_reset_request(email=self.cleaned_data["email"], site_url=site_url)
+
+
+class ResetPasswordForm(auth_forms.SetPasswordForm):
+    """The new password from a reset link; it confirms a waiting signup too."""
+
+    def clean(self):
+        password_reset_check(user=self.user)
+        return super().clean()
+
+    def save(self, commit=True):
+        return user_password_reset(user=self.user, password=self.cleaned_data["new_password1"])
 
 
 class PreferencesForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.urls import reverse
 
 from duster.lib.urls import fast_reverse
@@ -20,8 +21,27 @@ pseud_name_validator = RegexValidator(
 )
 
 
+# An account is confirmed once its owner proved the address: they opened the
+# link (which logs them in) or completed a password reset (which activates it).
+# A signup not confirmed yet is inactive and has never logged in.
+CONFIRMED = models.Q(is_active=True) | models.Q(last_login__isnull=False)
+
+
 class DusterUserManager(UserManager):
-    """Kept for the migrations; User.save() gives every new account its pseud."""
+    """User.save() gives every new account its pseud, however it is made."""
+
+    def get_by_natural_key(self, username):
+        # Usernames are unique whatever their case (see User.Meta), so logging
+        # in (and createsuperuser's check) ignores it too. Lower() on both
+        # sides matches the expression index.
+        return self.get(Exact(Lower("username"), username.lower()))
+
+    def confirmed(self):
+        return self.filter(CONFIRMED)
+
+    def pending(self):
+        """Signups whose address is not confirmed yet."""
+        return self.exclude(CONFIRMED)
 
 
 class User(AbstractUser):
@@ -33,7 +53,10 @@ class User(AbstractUser):
         help_text="3 to 40 letters, digits or underscores. It is part of your page address.",
         error_messages={"unique": "That username is taken."},
     )
-    email = models.EmailField("email address", unique=True, blank=False)
+    # Unique among confirmed accounts only (see Meta): a signup with an address
+    # that has an account already is made like any other, so signing up tells
+    # nobody whether an address is known; it just can never be confirmed.
+    email = models.EmailField("email address", blank=False)
     view_adult = models.BooleanField(
         "Show adult content without asking",
         default=False,
@@ -57,10 +80,21 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=CONFIRMED,
+                name="user_email_ci_unique_confirmed",
+                violation_error_message="An account with this email address exists already.",
+            ),
         ]
 
     def get_absolute_url(self) -> str:
         return reverse("user_detail", args=[self.username])
+
+    @property
+    def is_pending(self) -> bool:
+        """Signed up, address not confirmed yet."""
+        return not self.is_active and self.last_login is None
 
     @property
     def default_pseud(self) -> "Pseud":
@@ -92,3 +126,39 @@ class Pseud(models.Model):
 
     def get_absolute_url(self) -> str:
         return fast_reverse("user_works", self.user.username) + f"?pseud={self.pk}"
+
+
+class Throttle(models.Model):
+    """Recent attempts at something limited, counted against what they spend:
+    failed logins per account and per client address, confirmation mails per
+    account and per address. Kept in the database, not the cache: rows are
+    updated under a row lock (atomic on SQLite and PostgreSQL alike), an
+    attacker cannot push them out by filling the cache, and an administrator
+    can see and lift a lockout in the admin. Rows older than a day are
+    deleted as new ones are made."""
+
+    class Scope(models.TextChoices):
+        LOGIN_ACCOUNT = "login-account", "Failed logins to an account"
+        LOGIN_ADDRESS = "login-address", "Failed logins from an address"
+        ACTIVATION_ACCOUNT = "activation-account", "Confirmation mails for an account"
+        ACTIVATION_ADDRESS = "activation-address", "Confirmation mails asked from an address"
+        NOTICE_ACCOUNT = "notice-account", "Sign-up notices to an account"
+        RESET_ACCOUNT = "reset-account", "Password reset mails for an account"
+
+    scope = models.CharField(max_length=20, choices=Scope)
+    key = models.CharField(max_length=64, help_text="A lowercased username, an address or an id.")
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(help_text="When the current count began.")
+    last_at = models.DateTimeField(help_text="The latest attempt counted.")
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the account's owner was told of a lockout."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="throttle_scope_key_unique"),
+        ]
+        indexes = [models.Index(fields=["last_at"], name="throttle_last_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.key}"

@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+import duster.lib.urls  # noqa: F401  registers the <id:…> converter
 from duster.accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("activate/<str:token>/", views.activate, name="activate"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("activation/resend/", views.activation_resend, name="activation_resend"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -18,7 +20,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -26,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -36,5 +38,5 @@ urlpatterns = [
     ),
     path("preferences/", views.preferences, name="preferences"),
     path("pseuds/new/", views.pseud_edit, name="pseud_new"),
-    path("pseuds/<int:pk>/edit/", views.pseud_edit, name="pseud_edit"),
+    path("pseuds/<id:pk>/edit/", views.pseud_edit, name="pseud_edit"),
 ]

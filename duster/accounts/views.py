@@ -1,13 +1,34 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from duster.accounts.forms import PreferencesForm, PseudForm, SignupForm
-from duster.accounts.models import Pseud
-from duster.accounts.services import pseud_save, user_activate, user_register
+from duster.accounts import backends
+from duster.accounts.client import client_address, site_url
+from duster.accounts.forms import (
+    LoginForm,
+    PasswordResetForm,
+    PreferencesForm,
+    PseudForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from duster.accounts.models import Pseud, User
+from duster.accounts.services import (
+    pseud_save,
+    user_activate,
+    user_register,
+    user_resend_activation,
+)
+from duster.lib.forms import apply_service
+
+# The signup whose owner just gave its password on the login page: the
+# "send the confirmation again" button works for that account only.
+UNCONFIRMED_SESSION_KEY = "accounts_unconfirmed_user"
 
 
 def signup(request):
@@ -15,15 +36,19 @@ def signup(request):
         return redirect("user_detail", username=request.user.username)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user_register(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            activation_url=lambda token: request.build_absolute_uri(
-                reverse("activate", args=[token])
+        done, _ = apply_service(
+            form,
+            lambda: user_register(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                site_url=site_url(request),
             ),
         )
-        return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
+        if done:
+            return render(
+                request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]}
+            )
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -31,9 +56,68 @@ def activate(request, token: str):
     user = user_activate(token=token)
     if user is None:
         return render(request, "accounts/activation_invalid.html", status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=backends.PATH)
     messages.success(request, "Your account is confirmed. Welcome!")
     return redirect("user_detail", username=user.username)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's (it follows ?next= only to this site), with our form: it says
+    when attempts are throttled or the address is not confirmed yet."""
+
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        self.request.session.pop(UNCONFIRMED_SESSION_KEY, None)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        if form.unconfirmed_user is not None:
+            self.request.session[UNCONFIRMED_SESSION_KEY] = form.unconfirmed_user.pk
+        return super().form_invalid(form)
+
+
+@require_POST
+def activation_resend(request):
+    user_id = request.session.get(UNCONFIRMED_SESSION_KEY)
+    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+    if user is None:
+        messages.info(
+            request, "Log in with your username and password first; then you can ask for the link."
+        )
+        return redirect("login")
+    try:
+        user_resend_activation(
+            user=user, address=client_address(request), site_url=site_url(request)
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("login")
+    return render(request, "accounts/signup_done.html", {"email": user.email})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        form.save(site_url=site_url(self.request))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ResetPasswordForm
+
+    def form_valid(self, form):
+        was_pending = self.user.is_pending
+        try:
+            response = super().form_valid(form)
+        except ValidationError as error:  # the address was confirmed elsewhere just now
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if was_pending:
+            messages.success(self.request, "Your account is confirmed too.")
+        return response
 
 
 @login_required

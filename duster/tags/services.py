@@ -1,3 +1,6 @@
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -14,6 +17,38 @@ def split_tag_names(text: str) -> list[str]:
         if name:
             names.setdefault(name.casefold(), name)
     return list(names.values())
+
+
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]*)[\"“”„«»]")
+
+
+def tag_names_parse(text: str) -> list[str]:
+    """split_tag_names for what a writer typed, refusing a quoted name with a
+    comma in it: commas separate tags and cannot be part of one."""
+    for quoted in _QUOTED.findall(text):
+        if "," in quoted:
+            raise ValidationError(
+                f"Commas separate tags and can't be part of a tag name: “{quoted[:60]}” would "
+                "become two tags. Leave the comma out (quotes are not needed)."
+            )
+    return split_tag_names(text)
+
+
+def tags_validate(names: list[str]) -> None:
+    """Each name a usable tag name: not empty, not too long, no comma or NUL."""
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ValidationError("A tag name can't be empty.")
+        if "," in name:
+            raise ValidationError(
+                f"Commas separate tags and can't be part of a tag name (“{name[:60]}”)."
+            )
+        if "\x00" in name:
+            raise ValidationError("A tag name can't contain a NUL character.")
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                f"Tags can be at most {MAX_TAG_LENGTH} characters: “{name[:40]}…” is longer."
+            )
 
 
 def _unique_slug(name: str) -> str:

@@ -1,14 +1,19 @@
 """Hit counting through Redis, the cache every app server shares at scale.
 Runs when REDIS_URL is set (CI sets it for the PostgreSQL run)."""
 
+import hashlib
 import os
+import threading
 import uuid
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
+from django.utils import timezone
 
 from duster.testing.factories import make_user, make_work
-from duster.works.services.works import work_record_hit
+from duster.works.services import hits as hits_module
+from duster.works.services.hits import BITMAP_BYTES, hit_remember, work_record_hit
 
 REDIS_URL = os.environ.get("REDIS_URL")
 
@@ -20,23 +25,91 @@ pytestmark = [
 
 @pytest.fixture
 def redis_cache(settings):
+    # A fresh prefix per test: no test sees another's (or a server's) keys.
+    prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # A fresh prefix per test: no test sees another's (or a server's) keys.
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "KEY_PREFIX": prefix,
         }
     }
-    yield caches["default"]
-    caches["default"].clear()
+    cache = caches["default"]
+    client = cache._cache.get_client(write=True)
+    cache.our_keys = lambda: list(client.scan_iter(match=f"{prefix}:*"))
+    yield cache
+    # Only this test's keys: clear() would empty the whole Redis database.
+    if keys := cache.our_keys():
+        client.delete(*keys)
+
+
+def hits(work) -> int:
+    work.refresh_from_db()
+    return work.hits
 
 
 def test_a_visitor_counts_once_a_day_across_app_servers(redis_cache):
     work = make_work(make_user())
-    assert work_record_hit(work=work, visitor="guest:203.0.113.5:Firefox")
+    assert work_record_hit(work=work, visitor="guest:203.0.113.5")
     # Another app server process asks the same Redis: the visitor is known.
-    assert not work_record_hit(work=work, visitor="guest:203.0.113.5:Firefox")
+    assert not work_record_hit(work=work, visitor="guest:203.0.113.5")
     assert work_record_hit(work=work, visitor="user:42")
-    work.refresh_from_db()
-    assert work.hits == 2
+    assert hits(work) == 2
+
+
+def test_a_guest_changing_user_agent_counts_once(redis_cache):
+    work = make_work(make_user())
+    for agent in ("Firefox", "Chrome", "script-1", "script-2"):
+        Client(REMOTE_ADDR="203.0.113.5", HTTP_USER_AGENT=agent).get(work.get_absolute_url())
+    Client(REMOTE_ADDR="203.0.113.6").get(work.get_absolute_url())
+    assert hits(work) == 2
+
+
+def test_a_works_visitors_of_the_day_are_one_bounded_key(redis_cache):
+    work = make_work(make_user())
+    added = sum(
+        hit_remember(work_pk=work.pk, visitor=f"guest:10.1.{number // 256}.{number % 256}")
+        for number in range(4_000)
+    )
+    [key] = redis_cache.our_keys()
+    client = redis_cache._cache.get_client(write=True)
+    assert client.strlen(key) == BITMAP_BYTES
+    assert 0 < client.ttl(key) <= 26 * 60 * 60
+    assert 3_960 <= added <= 4_040
+
+
+def test_redis_and_python_keep_the_same_record(redis_cache):
+    """The Lua script and the Python code agree, hash by hash and slot by slot."""
+    work = make_work(make_user())
+    today = timezone.now().date().isoformat()
+    record = None
+    for number in range(2_500):  # past the switch to a bitmap
+        visitor = f"guest:{number}"
+        digest = hashlib.blake2b(f"{work.pk}|{today}|{visitor}".encode(), digest_size=4).digest()
+        changed, gain = hits_module._take(record, digest)
+        record = changed if changed is not None else record
+        assert hit_remember(work_pk=work.pk, visitor=visitor) == gain
+    [key] = redis_cache.our_keys()
+    assert redis_cache._cache.get_client().get(key) == record
+
+
+def test_app_servers_racing_on_one_record_lose_no_visitor(redis_cache):
+    work = make_work(make_user())
+    barrier = threading.Barrier(4)
+    added = []
+
+    def visit(server: int) -> None:
+        barrier.wait()
+        for number in range(300):
+            added.append(hit_remember(work_pk=work.pk, visitor=f"guest:{server}:{number}"))
+
+    threads = [threading.Thread(target=visit, args=(server,)) for server in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(added) == 1_200
+    # Each visitor is remembered: a second round counts nobody again.
+    for server in range(4):
+        for number in range(300):
+            assert not hit_remember(work_pk=work.pk, visitor=f"guest:{server}:{number}")

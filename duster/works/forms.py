@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from duster.accounts.models import Pseud
 from duster.lib import text
-from duster.tags.services import MAX_TAG_LENGTH, split_tag_names
+from duster.lib.urls import parse_id
+from duster.tags.services import MAX_TAG_LENGTH, split_tag_names, tag_names_parse
 from duster.works.models import (
     LANGUAGES,
     ArchiveWarning,
@@ -59,35 +60,51 @@ def _textarea(rows: int) -> forms.Textarea:
 
 
 class TextFormatMixin:
-    """Converts the fields named in `rich_fields` from the chosen format to
-    sanitized HTML; a file upload, when given, replaces the typed body."""
+    """Hands the typed text of `rich_fields` on as it was typed, in the chosen
+    format: the services convert and sanitize it (and keep the source). An
+    uploaded file replaces the body only when no body was typed."""
 
     rich_fields: tuple[str, ...] = ()
 
     def clean(self):
         cleaned = super().clean()
-        fmt = cleaned.get("text_format") or "html"
-        for name in self.rich_fields:
-            if cleaned.get(name):
-                cleaned[name] = text.to_html(cleaned[name], fmt)
+        cleaned["text_format"] = cleaned.get("text_format") or "html"
         if "body" in self.fields and "body" not in self.errors:
             self._clean_body(cleaned)
         return cleaned
 
     def _clean_body(self, cleaned: dict) -> None:
         upload = cleaned.get("upload")
-        if upload:
+        typed = self.data.get(self.add_prefix("body"), "").strip()
+        if upload and typed:
+            self.add_error(
+                "upload",
+                "You typed chapter text and chose a file: keep one. Clear the chapter text "
+                "to use the file, or remove the file to keep what you typed (it is kept below).",
+            )
+        elif upload:
             if upload.size > UPLOAD_MAX_BYTES:
                 self.add_error("upload", "Upload a file of 10 MB or less.")
                 return
             try:
-                cleaned["body"] = text.file_to_html(upload.name, upload.read())
+                source, fmt = text.file_to_source(upload.name, upload.read())
             except text.TextFormatError as error:
                 self.add_error("upload", str(error))
-        elif not self.data.get(self.add_prefix("body"), "").strip():
+                return
+            if fmt != cleaned["text_format"]:
+                # One format per chapter: other typed text becomes the HTML it stands for.
+                for name in self.rich_fields:
+                    if name != "body" and cleaned.get(name):
+                        try:
+                            cleaned[name] = text.to_html(cleaned[name], cleaned["text_format"])
+                        except text.TextFormatError as error:
+                            self.add_error(name, str(error))
+                if fmt != "html" and any(cleaned.get(n) for n in self.rich_fields if n != "body"):
+                    source, fmt = text.to_html(source, fmt), "html"
+                cleaned["text_format"] = fmt
+            cleaned["body"] = source
+        elif not typed:
             self.add_error("body", "Type or paste the chapter text, or upload a file.")
-        elif not cleaned.get("body", "").strip():
-            self.add_error("body", "The chapter text is empty once unsafe HTML is removed.")
 
 
 def _text_format_field() -> forms.ChoiceField:
@@ -150,12 +167,13 @@ def _tags_field(label: str, required: bool = False, help_text: str = "") -> form
 
 
 class PseudsField(forms.ModelMultipleChoiceField):
-    """Refuses ids beyond 64 bits as invalid choices: SQLite raises
-    OverflowError on an `IN (…)` that holds one, which would be a 500."""
+    """Refuses digits that are no id ("²", beyond 64 bits) as invalid choices:
+    SQLite raises OverflowError on an `IN (…)` that holds a huge one, and
+    int() refuses "²" and 5,000 digits; either would be a 500."""
 
     def _check_values(self, value):
         for pk in value:
-            if str(pk).isdigit() and int(pk) >= 2**63:
+            if str(pk).isdigit() and parse_id(pk) is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
@@ -260,7 +278,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         return value
 
     def _clean_tags(self, name: str, limit: int) -> list[str]:
-        names = split_tag_names(self.cleaned_data.get(name, ""))
+        names = tag_names_parse(self.cleaned_data.get(name, ""))
         if len(names) > limit:
             raise ValidationError(f"Use at most {limit} tags here (you have {len(names)}).")
         long = [n for n in names if len(n) > MAX_TAG_LENGTH]
@@ -299,7 +317,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         return warnings
 
     def work_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in WORK_FORM_FIELDS}
+        return {name: self.cleaned_data[name] for name in (*WORK_FORM_FIELDS, "text_format")}
 
     def tag_names(self) -> dict[str, list[str]]:
         return {
@@ -311,6 +329,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         return {
             "title": self.cleaned_data.get("chapter_title", ""),
             "body": self.cleaned_data["body"],
+            "text_format": self.cleaned_data["text_format"],
         }
 
     @classmethod
@@ -324,6 +343,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         credits = list(work.creatorships.select_related("pseud__user"))
         return {
             **{name: getattr(work, name) for name in WORK_FORM_FIELDS},
+            **{name: work.rich_text_source(name) for name in Work.RICH_TEXT},
             **{name: ", ".join(t.name for t in tag_list) for name, tag_list in tags.items()},
             "pseuds": [c.pseud_id for c in credits if c.pseud.user_id == user.pk],
             "co_creators": ", ".join(
@@ -332,7 +352,7 @@ class WorkForm(TextFormatMixin, forms.Form):
                 if c.pseud.user_id != user.pk
             ),
             "published_on": work.published_at.date() if work.published_at else None,
-            "text_format": "html",
+            "text_format": work.text_format,
         }
 
 
@@ -378,18 +398,15 @@ class ChapterForm(TextFormatMixin, forms.Form):
     def chapter_fields(self) -> dict:
         return {
             name: self.cleaned_data[name]
-            for name in ("title", "summary", "notes", "end_notes", "body")
+            for name in ("title", "summary", "notes", "end_notes", "body", "text_format")
         }
 
     @staticmethod
     def initial_for(chapter) -> dict:
         return {
             "title": chapter.title,
-            "summary": chapter.summary,
-            "notes": chapter.notes,
-            "end_notes": chapter.end_notes,
-            "body": chapter.body,
-            "text_format": "html",
+            **{name: chapter.rich_text_source(name) for name in chapter.RICH_TEXT},
+            "text_format": chapter.text_format,
             "version": chapter.version,
         }
 
@@ -432,16 +449,9 @@ class SeriesForm(forms.Form):
         else:
             del self.fields["pseud"]
 
-    def clean(self):
-        cleaned = super().clean()
-        fmt = cleaned.get("text_format") or "html"
-        for name in ("summary", "notes"):
-            if cleaned.get(name):
-                cleaned[name] = text.to_html(cleaned[name], fmt)
-        return cleaned
-
     def series_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("title", "summary", "notes", "complete")}
+        names = ("title", "summary", "notes", "complete", "text_format")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class SeriesAddWorkForm(forms.Form):

@@ -1,14 +1,28 @@
 import hashlib
 
 from django.conf import global_settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from duster.accounts.models import Pseud
+from duster.accounts.models import Pseud, User
+from duster.lib.richtext import RichTextModel
+from duster.lib.text import word_count
 from duster.lib.urls import fast_reverse
 from duster.tags.models import Tag, TagType
+from duster.works.rules import (
+    BODY_MAX,
+    EXPECTED_CHAPTERS_MAX,
+    NOTES_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    too_long,
+    validate_categories,
+    validate_warnings,
+)
 
 LANGUAGES = sorted(global_settings.LANGUAGES, key=lambda lang: lang[1])
 LANGUAGE_NAMES = dict(LANGUAGES)
@@ -91,17 +105,41 @@ class WorkQuerySet(models.QuerySet):
         )
 
 
-class Work(models.Model):
-    title = models.CharField(max_length=255)
-    summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
-    end_notes = models.TextField(blank=True)
+def _source(limit: int | None = None, label: str = "") -> models.TextField:
+    """The writer's own text for a rich field, in the object's text_format."""
+    if limit is None:
+        return models.TextField(label or None, blank=True)
+    # TextField does not check max_length itself: the validator does.
+    return models.TextField(
+        label or None,
+        blank=True,
+        max_length=limit,
+        validators=[MaxLengthValidator(limit)],
+        error_messages=too_long(limit),
+    )
+
+
+class Work(RichTextModel):
+    RICH_TEXT = ("summary", "notes", "end_notes")
+
+    title = models.CharField(max_length=TITLE_MAX, error_messages=too_long(TITLE_MAX))
+    # Sanitized HTML, derived from the *_source fields on save (RichTextModel).
+    summary = models.TextField(blank=True, editable=False)
+    notes = models.TextField(blank=True, editable=False)
+    end_notes = models.TextField(blank=True, editable=False)
+    summary_source = _source(SUMMARY_MAX, "summary")
+    notes_source = _source(NOTES_MAX, "notes")
+    end_notes_source = _source(NOTES_MAX, "end notes")
     language = models.CharField(max_length=20, choices=LANGUAGES, default="en")
     rating = models.CharField(max_length=20, choices=Rating.choices)
-    warnings = models.JSONField(default=list)
-    categories = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, validators=[validate_warnings])
+    categories = models.JSONField(default=list, blank=True, validators=[validate_categories])
     tags = models.ManyToManyField(Tag, through="WorkTag", related_name="works")
-    expected_chapters = models.PositiveIntegerField(null=True, blank=True)
+    expected_chapters = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(EXPECTED_CHAPTERS_MAX)],
+    )
     chapter_count = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(default=False)
     restricted = models.BooleanField(default=False)
@@ -291,14 +329,21 @@ class WorkTag(models.Model):
         return f"{self.tag_id} on work {self.work_id}"
 
 
-class Chapter(models.Model):
+class Chapter(RichTextModel):
+    RICH_TEXT = ("summary", "notes", "end_notes", "body")
+    RICH_TEXT_HTML_MAX = {"body": BODY_MAX}
+
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
     position = models.PositiveIntegerField()
-    title = models.CharField(max_length=255, blank=True)
-    summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
-    end_notes = models.TextField(blank=True)
-    body = models.TextField()
+    title = models.CharField(max_length=TITLE_MAX, blank=True, error_messages=too_long(TITLE_MAX))
+    summary = models.TextField(blank=True, editable=False)
+    notes = models.TextField(blank=True, editable=False)
+    end_notes = models.TextField(blank=True, editable=False)
+    body = models.TextField(blank=True, editable=False)
+    summary_source = _source(SUMMARY_MAX, "summary")
+    notes_source = _source(NOTES_MAX, "notes")
+    end_notes_source = _source(NOTES_MAX, "end notes")
+    body_source = _source(BODY_MAX, "chapter text")
     word_count = models.PositiveIntegerField(default=0)
     posted = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -316,6 +361,21 @@ class Chapter(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("chapter_detail", args=[self.work_id, self.pk])
 
+    def clean(self) -> None:
+        super().clean()
+        if "body" in self.__dict__ and not (self.body or "").strip():
+            if (self.body_source or "").strip():
+                message = "The chapter text is empty once unsafe HTML is removed."
+            else:
+                message = "Type or paste the chapter text, or upload a file."
+            raise ValidationError({"body_source": message})
+
+    def rich_text_render(self, names=None) -> None:
+        before = self.__dict__.get("body")
+        super().rich_text_render(names)
+        if "body" in self.__dict__ and (self.__dict__["body"] != before or not self.pk):
+            self.word_count = word_count(self.body or "")
+
     @property
     def display_title(self) -> str:
         if self.title:
@@ -323,10 +383,14 @@ class Chapter(models.Model):
         return f"Chapter {self.position}"
 
 
-class Series(models.Model):
-    title = models.CharField(max_length=255)
-    summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+class Series(RichTextModel):
+    RICH_TEXT = ("summary", "notes")
+
+    title = models.CharField(max_length=TITLE_MAX, error_messages=too_long(TITLE_MAX))
+    summary = models.TextField(blank=True, editable=False)
+    notes = models.TextField(blank=True, editable=False)
+    summary_source = _source(SUMMARY_MAX, "summary")
+    notes_source = _source(NOTES_MAX, "notes")
     complete = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -383,6 +447,11 @@ class Creatorship(models.Model):
     )
     position = models.PositiveIntegerField(default=0)
     approved = models.BooleanField(default=False)
+    # Who sent the invitation (None for a work's first creators). Only they,
+    # or the invited creator themselves, may take the credit away.
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

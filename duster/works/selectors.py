@@ -1,4 +1,19 @@
-"""Reads across works, chapters and series, always through the visibility rule."""
+"""Reads across works, chapters and series, always through the visibility rule.
+
+Anonymity: an anonymous work is listed, counted and linked like any other
+wherever nothing connects it to a person (the latest works, tag pages, its own
+page, all with the byline "Anonymous"). Where a person is named, it is left out
+for everyone but its own accepted creators:
+
+- a creator's pages (their works, series, fandom and relationship facets and
+  counts) never list or count it (`Work.objects.credited_to`);
+- series: every series is credited to a named pseud, so for other readers an
+  anonymous work is not part of any series at all. The series page neither
+  lists nor counts it, a creator's series counts leave it out, and its own page
+  shows no "Part N of" and no previous/next work; neither does a neighbouring
+  work's page point to it. A series whose only visible works are anonymous does
+  not exist for those readers.
+"""
 
 from dataclasses import dataclass
 
@@ -7,7 +22,16 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from duster.tags.models import Tag, TagType
-from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work, byline_credits
+from duster.works.models import (
+    Chapter,
+    Creatorship,
+    Series,
+    SeriesEntry,
+    Work,
+    WorkState,
+    WorkTag,
+    byline_credits,
+)
 
 
 def _visible(user, work_field: str = "work_id") -> Exists:
@@ -15,6 +39,21 @@ def _visible(user, work_field: str = "work_id") -> Exists:
     `work_id IN (visible works)` instead lets SQLite start from every visible
     work of the archive, on every page view."""
     return Exists(Work.objects.visible_to(user).filter(pk=OuterRef(work_field)))
+
+
+def _in_series(user, work_field: str = "work_id") -> Exists:
+    """What `user` sees of a series: the works they may see, but anonymous ones
+    only if they are one of its creators (see the module's docstring)."""
+    works = Work.objects.visible_to(user).filter(pk=OuterRef(work_field))
+    if user is None or not user.is_authenticated:
+        return Exists(works.filter(anonymous=False))
+    own = Creatorship.objects.filter(pseud__user=user, approved=True, work__isnull=False)
+    return Exists(works.filter(Q(anonymous=False) | Q(pk__in=own.values("work_id"))))
+
+
+def _shows_series(work: Work, user) -> bool:
+    """Whether `work`'s page may show its series to `user` at all."""
+    return not work.anonymous or work.is_creator(user)
 
 
 def work_for_reader(pk: int, user) -> Work:
@@ -51,10 +90,13 @@ class SeriesPlace:
 
 def series_places(work: Work, user) -> list[SeriesPlace]:
     """'Part N of <series>' with the neighbouring parts the reader may see, in
-    the author's order: one query whatever the number of series."""
+    the author's order: one query whatever the number of series. An anonymous
+    work is in no series and no one's neighbour for anyone but its creators."""
+    if not _shows_series(work, user):
+        return []
     series_ids = SeriesEntry.objects.filter(work=work).values("series_id")
     entries = (
-        SeriesEntry.objects.filter(_visible(user), series_id__in=series_ids)
+        SeriesEntry.objects.filter(_in_series(user), series_id__in=series_ids)
         .select_related("series", "work")
         .order_by("series__title", "series_id", "position")
     )
@@ -63,7 +105,9 @@ def series_places(work: Work, user) -> list[SeriesPlace]:
         by_series.setdefault(entry.series_id, []).append(entry)
     places = []
     for series_entries in by_series.values():
-        index = next(i for i, e in enumerate(series_entries) if e.work_id == work.pk)
+        index = next((i for i, e in enumerate(series_entries) if e.work_id == work.pk), None)
+        if index is None:
+            continue
         places.append(
             SeriesPlace(
                 series=series_entries[index].series,
@@ -76,7 +120,8 @@ def series_places(work: Work, user) -> list[SeriesPlace]:
 
 
 def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
-    """The series and the entries whose works the reader may see, in order."""
+    """The series and the entries whose works the reader may see, in order;
+    anonymous works only for their own creators."""
     series = (
         Series.objects.prefetch_related(
             Prefetch(
@@ -92,7 +137,7 @@ def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
         raise Http404("No such series.")
     works = Work.objects.visible_to(user).for_listing()
     entries = list(
-        series.entries.filter(_visible(user))
+        series.entries.filter(_in_series(user))
         .prefetch_related(Prefetch("work", queryset=works))
         .order_by("position")
     )
@@ -109,10 +154,12 @@ def works_credited_to(user, *, viewer):
 
 
 def series_credited_to(user, *, viewer):
-    """Series credited to `user` that show at least one work to `viewer`."""
+    """Series credited to `user` that show at least one work to `viewer`, each
+    with `work_total`, the works `viewer` sees in it: anonymous works are left
+    out of both for anyone but their creators, or the series would name them."""
     own = Creatorship.objects.filter(pseud__user=user, approved=True, series__isnull=False)
     qs = Series.objects.filter(pk__in=own.values("series_id")).annotate(
-        work_total=Count("entries", filter=Q(_visible(viewer, "entries__work_id")))
+        work_total=Count("entries", filter=Q(_in_series(viewer, "entries__work_id")))
     )
     if viewer != user:
         qs = qs.filter(work_total__gt=0)
@@ -123,6 +170,35 @@ def series_credited_to(user, *, viewer):
             to_attr="credits",
         )
     ).order_by("-updated_at")
+
+
+def drafts_of(user):
+    """`user`'s own draft works, last saved first: for their eyes only."""
+    return (
+        Work.objects.visible_to(user)
+        .credited_to(user, viewer=user)
+        .filter(state=WorkState.DRAFT)
+        .only("pk", "title", "modified_at")
+        .order_by("-modified_at", "-pk")
+    )
+
+
+def tag_for_reader(slug: str, user) -> Tag:
+    """The tag if it is on a work `user` may see; else 404, so a tag used only
+    on drafts, hidden or restricted works is never named to those who cannot
+    see them. One query: the check rides along with the look-up."""
+    on_visible = WorkTag.objects.filter(_visible(user), tag_id=OuterRef("pk"))
+    tag = Tag.objects.filter(Exists(on_visible), slug=slug).first()
+    if tag is None:
+        raise Http404("No such tag.")
+    return tag
+
+
+def tag_on_works(slug: str, tag_type: TagType, works) -> Tag | None:
+    """The tag of that slug and type if one of `works` carries it, else None:
+    a filter echoes only a tag the reader can see on a work shown to them."""
+    on_works = WorkTag.objects.filter(tag_id=OuterRef("pk"), work_id__in=works.values("pk"))
+    return Tag.objects.filter(Exists(on_works), slug=slug, type=tag_type).first()
 
 
 def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, list[Tag]]:

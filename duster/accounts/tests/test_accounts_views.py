@@ -7,62 +7,24 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.core import mail, signing
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from duster.accounts.models import Pseud, User
+from duster.accounts.tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    activation_link,
+    logged_in_as,
+    signup_data,
+    value_of,
+)
 from duster.testing.factories import make_user
 from duster.testing.html import errors_at
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "a-long-password"  # what make_user gives every persona
-NEW_PASSWORD = "correct horse battery staple"
-
-
-def value_of(response, field: str) -> str:
-    """What the page's input or textarea named `field` holds."""
-    html = response.content.decode()
-    textarea = re.search(rf'<textarea[^>]*name="{field}"[^>]*>\n?(.*?)</textarea>', html, re.S)
-    if textarea:
-        return unescape(textarea.group(1))
-    tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', html).group(0)
-    value = re.search(r'value="([^"]*)"', tag)
-    return unescape(value.group(1)) if value else ""
-
-
-def logged_in_as(client) -> int | None:
-    return client.session.get(SESSION_KEY) and int(client.session[SESSION_KEY])
-
-
-def signup_data(**overrides) -> dict:
-    return {
-        "username": "newcomer",
-        "email": "newcomer@example.com",
-        "password1": NEW_PASSWORD,
-        "password2": NEW_PASSWORD,
-        **overrides,
-    }
-
-
-@pytest.fixture
-def signup(client, django_capture_on_commit_callbacks):
-    """POST the signup form; the confirmation mail goes out on commit."""
-
-    def post(**overrides):
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/account/signup/", signup_data(**overrides))
-
-    return post
-
-
-def activation_link() -> str:
-    (message,) = mail.outbox
-    return re.search(r"http://testserver(/account/activate/[^/\s]+/)", message.body).group(1)
-
 
 # --- Sign up and confirm --------------------------------------------------------------------
 
@@ -91,6 +53,9 @@ def test_account_cannot_log_in_until_confirmed(client, signup):
     signup()
     response = client.post("/account/login/", {"username": "newcomer", "password": NEW_PASSWORD})
     assert response.status_code == 200
+    assert "You haven't confirmed this account's email address yet" in unescape(
+        response.content.decode()
+    )
     assert logged_in_as(client) is None
 
 
@@ -174,7 +139,6 @@ def test_signed_in_user_is_sent_from_signup_to_their_page(client):
     ("overrides", "field", "message"),
     [
         ({"username": "Taken_Name"}, "username", "That username is taken."),
-        ({"email": "TAKEN@example.com"}, "email", "An account with this email address exists"),
         ({"username": ""}, "username", "This field is required."),
         ({"username": "no spaces allowed"}, "username", "Use 3 to 40 letters, digits"),
         ({"username": "ab"}, "username", "Use 3 to 40 letters"),
@@ -188,7 +152,6 @@ def test_signed_in_user_is_sent_from_signup_to_their_page(client):
     ],
     ids=[
         "duplicate username",
-        "duplicate email",
         "no username",
         "spaces",
         "short username",
@@ -258,8 +221,8 @@ def test_login_does_not_follow_next_off_site(client):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"username": "member", "password": "wrong"}, None, "Please enter a correct username"),
-        ({"username": "nobody", "password": PASSWORD}, None, "Please enter a correct username"),
+        ({"username": "member", "password": "wrong"}, None, "That username and password don't"),
+        ({"username": "nobody", "password": PASSWORD}, None, "That username and password don't"),
         ({"username": "", "password": PASSWORD}, "username", "This field is required."),
         ({"username": "member", "password": ""}, "password", "This field is required."),
     ],
@@ -333,10 +296,10 @@ def test_password_change_needs_login(client):
     assert response["Location"].startswith("/account/login/")
 
 
-def test_password_reset_by_email(client):
+def test_password_reset_by_email(client, post):
     user = make_user("member")
     assert client.get("/account/password/reset/").status_code == 200
-    response = client.post("/account/password/reset/", {"email": "member@example.com"})
+    response = post(client, "/account/password/reset/", {"email": "member@example.com"})
     assert response.status_code == 302
     assert (
         "a link to choose a new password is on its way"
@@ -360,9 +323,9 @@ def test_password_reset_by_email(client):
     assert "invalid or used already" in Client().get(link, follow=True).content.decode()
 
 
-def test_password_reset_mismatch_is_refused_at_the_field(client):
+def test_password_reset_mismatch_is_refused_at_the_field(client, post):
     make_user("member")
-    client.post("/account/password/reset/", {"email": "member@example.com"})
+    post(client, "/account/password/reset/", {"email": "member@example.com"})
     link = re.search(r"http://testserver(/\S+/)", mail.outbox[0].body).group(1)
     set_url = client.get(link, follow=True).redirect_chain[-1][0]
     response = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": "nope"})
@@ -370,9 +333,9 @@ def test_password_reset_mismatch_is_refused_at_the_field(client):
     assert "didn’t match" in errors_at(response, "new_password2")
 
 
-def test_password_reset_for_an_unknown_address_sends_nothing_and_tells_nothing(client):
+def test_password_reset_for_an_unknown_address_sends_nothing_and_tells_nothing(client, post):
     make_user("member")
-    response = client.post("/account/password/reset/", {"email": "stranger@example.com"})
+    response = post(client, "/account/password/reset/", {"email": "stranger@example.com"})
     assert response.status_code == 302
     assert mail.outbox == []
 

@@ -204,9 +204,16 @@ _HTMLISH = st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5)), max_size=25).map
 
 
 def test_sanitize_html_is_stable_where_a_single_nh3_pass_is_not():
-    # One nh3 pass turns this into "<p><p></p></p>", which re-parses differently.
+    # One nh3 pass moves the table out of the second <dd> and leaves "<dd><dd>...", which
+    # re-parses differently.
+    once = sanitize_html("<b><dd><table><dd><h1>")
+    assert once == "<b><dd></dd><dd><h1></h1></dd><table></table></b>"
+    assert sanitize_html(once) == once
+
+
+def test_sanitize_html_is_stable_after_stripping_select():
     once = sanitize_html("<p><select><select><select><p>")
-    assert once == "<p></p><p></p><p></p>"
+    assert once == "<p></p><p></p>"
     assert sanitize_html(once) == once
 
 

@@ -1,7 +1,7 @@
 import pytest
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
-from duster.lib.urls import fast_reverse
+from duster.lib.urls import fast_reverse, parse_id
 
 
 @pytest.mark.parametrize(
@@ -17,3 +17,31 @@ from duster.lib.urls import fast_reverse
 )
 def test_fast_reverse_gives_what_reverse_gives(name, args):
     assert fast_reverse(name, *args) == reverse(name, args=args)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", 1),
+        ("0", 0),
+        ("007", 7),
+        ("9223372036854775807", 2**63 - 1),
+        ("9223372036854775808", None),
+        ("9" * 5000, None),
+        ("²", None),
+        ("١٢", None),  # Arabic-Indic digits: int() reads them, a URL id is ASCII
+        ("-1", None),
+        (" 1", None),
+        ("1.0", None),
+        ("", None),
+    ],
+)
+def test_parse_id_takes_ascii_digits_that_fit_64_bits(text, expected):
+    assert parse_id(text) == expected
+
+
+def test_an_id_beyond_64_bits_in_a_path_resolves_to_nothing():
+    assert resolve("/works/9223372036854775807/").kwargs == {"pk": 2**63 - 1}
+    for path in ("/works/9223372036854775808/", "/works/99999999999999999999/"):
+        with pytest.raises(Resolver404):
+            resolve(path)

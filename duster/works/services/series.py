@@ -2,15 +2,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from duster.accounts.models import Pseud
+from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.works.models import Creatorship, Series, SeriesEntry, Work
+from duster.works.services.chapters import check_order
+from duster.works.services.stats import works_touch
 
-SERIES_FIELDS = ("title", "summary", "notes", "complete")
+PLAIN_FIELDS = ("title", "complete")
 
 
 @transaction.atomic
 def series_create(*, pseud: Pseud, fields: dict) -> Series:
-    series = Series(**{name: fields[name] for name in SERIES_FIELDS if name in fields})
-    series.full_clean()
+    series = Series()
+    rich_text_apply(series, fields, plain=PLAIN_FIELDS)
+    full_clean_public(series)
     series.save()
     Creatorship.objects.create(series=series, pseud=pseud, approved=True)
     return series
@@ -18,18 +22,22 @@ def series_create(*, pseud: Pseud, fields: dict) -> Series:
 
 @transaction.atomic
 def series_update(*, series: Series, fields: dict) -> Series:
-    for name in SERIES_FIELDS:
-        if name in fields:
-            setattr(series, name, fields[name])
-    series.full_clean()
+    rich_text_apply(series, fields, plain=PLAIN_FIELDS)
+    full_clean_public(series)
     series.save()
+    _touch(series)
     return series
 
 
 @transaction.atomic
 def series_delete(*, series: Series) -> None:
     """The series goes; its works stay."""
+    _touch(series)
     series.delete()
+
+
+def _touch(series: Series) -> None:
+    works_touch(work_ids=list(series.entries.values_list("work_id", flat=True)))
 
 
 def _entries(series: Series) -> list[SeriesEntry]:
@@ -43,13 +51,18 @@ def _renumber(entries: list[SeriesEntry]) -> None:
     for number, entry in enumerate(entries, start=1):
         entry.position = number
     SeriesEntry.objects.bulk_update(entries, ["position"])
+    works_touch(work_ids=[e.work_id for e in entries])
 
 
-def _clamp(position: int | None, size: int) -> int:
-    """A 1-based position within 1..size+1 (None = at the end)."""
+def _place(position: int | None, size: int) -> int:
+    """A 1-based position within 1..size (None = the last); others are refused."""
     if position is None:
-        return size + 1
-    return min(max(position, 1), size + 1)
+        return size
+    if not 1 <= position <= size:
+        raise ValidationError(
+            {"position": f"Choose a place from 1 to {size} (1 is first, {size} is last)."}
+        )
+    return position
 
 
 @transaction.atomic
@@ -59,7 +72,7 @@ def series_add_work(*, series: Series, work: Work, position: int | None = None) 
     entries = _entries(series)
     if any(entry.work_id == work.pk for entry in entries):
         raise ValidationError({"work": f"“{work.title}” is already part of this series."})
-    index = _clamp(position, len(entries)) - 1
+    index = _place(position, len(entries) + 1) - 1
     entry = SeriesEntry.objects.create(series=series, work=work, position=index + 1)
     entries.insert(index, entry)
     _renumber(entries)
@@ -73,20 +86,26 @@ def series_move_work(*, series: Series, work: Work, position: int) -> None:
     entry = next((e for e in entries if e.work_id == work.pk), None)
     if entry is None:
         raise ValidationError({"work": "That work is not part of this series."})
+    place = _place(position, len(entries))
     entries.remove(entry)
-    entries.insert(_clamp(position, len(entries)) - 1, entry)
+    entries.insert(place - 1, entry)
     _renumber(entries)
 
 
 @transaction.atomic
-def series_reorder(*, series: Series, positions: dict[int, int]) -> None:
+def series_reorder(*, series: Series, positions: dict[int, int]) -> bool:
     """Put works in the order of the numbers given for them (work pk -> wanted
     position); ties keep their current order."""
     entries = _entries(series)
     if set(positions) != {e.work_id for e in entries}:
         raise ValidationError("Give a position for every work in the series.")
-    entries.sort(key=lambda e: (positions[e.work_id], e.position))
+    check_order(positions, "works")
+    before = [e.pk for e in entries]
+    entries.sort(key=lambda e: positions[e.work_id])
+    if [e.pk for e in entries] == before:
+        return False
     _renumber(entries)
+    return True
 
 
 @transaction.atomic
@@ -97,3 +116,4 @@ def series_remove_work(*, series: Series, work: Work) -> None:
         raise ValidationError({"work": "That work is not part of this series."})
     SeriesEntry.objects.filter(series=series, work=work).delete()
     _renumber(kept)
+    works_touch(work_ids=[work.pk])

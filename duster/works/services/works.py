@@ -1,18 +1,17 @@
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from duster.accounts.models import Pseud
+from duster.accounts.models import Pseud, User
+from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.tags.models import TagType
-from duster.tags.services import tags_find_or_create
-from duster.works.models import Chapter, Creatorship, Work, WorkState, WorkTag
-from duster.works.services.chapters import chapter_prepare
+from duster.tags.services import tags_find_or_create, tags_validate
+from duster.works.models import Chapter, Creatorship, Series, Work, WorkState, WorkTag
+from duster.works.rules import FREEFORM_MAX, TAGS_PER_TYPE_MAX
+from duster.works.services.chapters import as_datetime, chapter_prepare, lock_work
 from duster.works.services.stats import work_refresh
 
 WORK_FIELDS = (
@@ -20,6 +19,7 @@ WORK_FIELDS = (
     "summary",
     "notes",
     "end_notes",
+    "text_format",
     "language",
     "rating",
     "warnings",
@@ -30,12 +30,21 @@ WORK_FIELDS = (
     "moderated_comments",
     "anonymous",
 )
+PLAIN_FIELDS = tuple(n for n in WORK_FIELDS if n not in Work.RICH_TEXT and n != "text_format")
 TAG_FIELDS = {
     "fandoms": TagType.FANDOM,
     "relationships": TagType.RELATIONSHIP,
     "characters": TagType.CHARACTER,
     "freeforms": TagType.FREEFORM,
 }
+TAG_LIMITS = {
+    "fandoms": TAGS_PER_TYPE_MAX,
+    "relationships": TAGS_PER_TYPE_MAX,
+    "characters": TAGS_PER_TYPE_MAX,
+    "freeforms": FREEFORM_MAX,
+}
+# The first chapter's fields as the posting form names them.
+_CHAPTER_ERROR_NAMES = {"title": "chapter_title", "published_at": "published_on"}
 
 
 def _publication_time(published_on: dt.date | None) -> dt.datetime:
@@ -44,6 +53,43 @@ def _publication_time(published_on: dt.date | None) -> dt.datetime:
     if published_on is None or published_on >= now.date():
         return now
     return now.replace(year=published_on.year, month=published_on.month, day=published_on.day)
+
+
+class _Errors:
+    """Collects the ValidationErrors of several checks, so a form shows every
+    problem at once; raises them together (and rolls back) at the end."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list] = {}
+
+    def check(self, action, rename: dict[str, str] | None = None) -> None:
+        try:
+            action()
+        except ValidationError as error:
+            for name, messages in error.update_error_dict({}).items():
+                self.errors.setdefault((rename or {}).get(name, name), []).extend(messages)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def work_validate_tags(tags: dict[str, list[str]]) -> None:
+    """At least one fandom; per-type caps; each name a valid tag name."""
+    errors = {}
+    for field, limit in TAG_LIMITS.items():
+        names = tags.get(field) or []
+        try:
+            tags_validate(names)
+        except ValidationError as error:
+            errors[field] = error.messages
+            continue
+        if len(names) > limit:
+            errors[field] = [f"Use at most {limit} tags here (you have {len(names)})."]
+    if not (tags.get("fandoms") or []) and "fandoms" not in errors:
+        errors["fandoms"] = ["Add at least one fandom."]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -56,25 +102,45 @@ def work_create(
     chapter: dict,
     published_on: dt.date | None = None,
     post: bool,
+    series: Series | None = None,
+    series_position: int | None = None,
 ) -> Work:
-    """A new work with its first chapter, as a draft or posted at once."""
+    """A new work with its first chapter, as a draft or posted at once.
+    `fields` and `chapter` hold typed text in fields["text_format"] (default
+    HTML); `chapter` may carry its own "published_at"."""
     if not pseuds:
         raise ValidationError({"pseuds": "Choose at least one of your pseuds."})
-    work = Work(**{name: fields[name] for name in WORK_FIELDS if name in fields})
+    work = Work()
+    rich_text_apply(work, fields, plain=PLAIN_FIELDS)
     if published_on:
         work.published_at = _publication_time(published_on)
-    work.full_clean(exclude=["chapter_count"])
+    first = Chapter(position=1, published_at=as_datetime(chapter.get("published_at")))
+    errors = _Errors()
+    errors.check(lambda: full_clean_public(work, exclude=["chapter_count"]))
+    errors.check(lambda: work_validate_tags(tags))
+    errors.check(lambda: chapter_prepare(first, chapter), _CHAPTER_ERROR_NAMES)
+    errors.raise_any()
     work.save()
-    _set_creators(work=work, pseuds=pseuds, co_creators=co_creators)
+    _set_creators(work=work, actor=pseuds[0].user, pseuds=pseuds, co_creators=co_creators)
     work_set_tags(work=work, tags=tags)
-    first = Chapter(work=work, position=1, **chapter)
-    chapter_prepare(first)
+    first.work = work
     first.save()
     if post:
         work_post(work=work)
     else:
         work_refresh(work=work)
+    if series is not None:
+        _add_to_series(work=work, series=series, position=series_position)
     return work
+
+
+def _add_to_series(*, work: Work, series: Series, position: int | None) -> None:
+    from duster.works.services.series import series_add_work
+
+    try:
+        series_add_work(series=series, work=work, position=position)
+    except ValidationError as error:
+        raise ValidationError({"series": error.messages}) from None
 
 
 @transaction.atomic
@@ -86,25 +152,25 @@ def work_update(
     fields: dict,
     tags: dict[str, list[str]],
     published_on: dt.date | None = None,
+    series: Series | None = None,
+    series_position: int | None = None,
 ) -> Work:
-    for name in WORK_FIELDS:
-        if name in fields:
-            setattr(work, name, fields[name])
+    lock_work(work)
+    rich_text_apply(work, fields, plain=PLAIN_FIELDS)
     redated = published_on is not None and (
         work.published_at is None or published_on != work.published_at.date()
     )
     if redated:
         work.published_at = _publication_time(published_on)
+    errors = _Errors()
     if work.expected_chapters is not None and work.expected_chapters < work.chapter_count:
-        raise ValidationError(
-            {
-                "expected_chapters": (
-                    f"This work already has {work.chapter_count} posted chapters; "
-                    "the expected count can't be lower."
-                )
-            }
-        )
-    work.full_clean()
+        errors.errors["expected_chapters"] = [
+            f"This work already has {work.chapter_count} posted chapters; "
+            "the expected count can't be lower."
+        ]
+    errors.check(lambda: full_clean_public(work))
+    errors.check(lambda: work_validate_tags(tags))
+    errors.raise_any()
     work.save()
     if redated and work.state != WorkState.DRAFT:
         # The first chapter was published with the work (see work_post).
@@ -113,36 +179,90 @@ def work_update(
             first.published_at = work.published_at
             first.save(update_fields=["published_at"])
     if pseuds is not None:
-        _set_creators(work=work, pseuds=pseuds, co_creators=co_creators)
+        _set_creators(
+            work=work,
+            actor=pseuds[0].user if pseuds else None,
+            pseuds=pseuds,
+            co_creators=co_creators,
+        )
     work_set_tags(work=work, tags=tags)
+    if series is not None and not work.series_entries.filter(series=series).exists():
+        _add_to_series(work=work, series=series, position=series_position)
     work_refresh(work=work)
     return work
 
 
-def _set_creators(*, work: Work, pseuds: list[Pseud], co_creators: Iterable[Pseud] | None) -> None:
-    """Credit `pseuds` (the editing user's own) and invite `co_creators`.
-    Pseuds of other users already credited or invited stay unless left out of
-    `co_creators`; with `co_creators=None` they all stay."""
-    if not pseuds:
+def _set_creators(
+    *,
+    work: Work,
+    actor: User | None,
+    pseuds: list[Pseud],
+    co_creators: Iterable[Pseud] | None,
+) -> None:
+    """Credit `pseuds` (the acting user's own) and invite `co_creators`.
+
+    Who may remove whom: each creator decides for their own pseuds; a credit
+    or invitation of someone else goes only when its inviter leaves it out of
+    `co_creators` (`None` keeps them all). A work's first creators were
+    invited by nobody, so only they can remove themselves (work_leave)."""
+    if not pseuds or actor is None:
         raise ValidationError({"pseuds": "Choose at least one of your pseuds."})
-    owner = pseuds[0].user_id
     wanted = {p.pk: p for p in pseuds}
-    invited = {p.pk: p for p in co_creators or () if p.user_id != owner}
-    current = {c.pseud_id: c for c in work.creatorships.select_related("pseud")}
+    invited = {p.pk: p for p in co_creators or () if p.user_id != actor.pk}
+    current = {c.pseud_id: c for c in work.creatorships.select_related("pseud__user")}
+    kept_out = []
     for pseud_id, credit in current.items():
         if pseud_id in wanted or pseud_id in invited:
             continue
-        if co_creators is None and credit.pseud.user_id != owner:
+        if credit.pseud.user_id == actor.pk:
+            credit.delete()
+        elif co_creators is None:
             continue
-        credit.delete()
+        elif credit.invited_by_id == actor.pk:
+            credit.delete()
+        else:
+            kept_out.append(credit.pseud)
+    if kept_out:
+        names = ", ".join(f"“{p.name} ({p.user.username})”" for p in kept_out)
+        raise ValidationError(
+            {
+                "co_creators": (
+                    f"You can't take {names} off this work: only the creator who invited "
+                    "them, or they themselves, can. Put the name back to save your changes."
+                )
+            }
+        )
     position = max((c.position for c in current.values()), default=-1) + 1
     for pseud in [*wanted.values(), *invited.values()]:
         if pseud.pk in current:
             continue
+        mine = pseud.user_id == actor.pk
         Creatorship.objects.create(
-            work=work, pseud=pseud, position=position, approved=pseud.user_id == owner
+            work=work,
+            pseud=pseud,
+            position=position,
+            approved=mine,
+            invited_by=None if mine else actor,
         )
         position += 1
+
+
+@transaction.atomic
+def work_leave(*, work: Work, user: User) -> None:
+    """Take all of `user`'s credits (and open invitations) off the work. A work
+    always keeps at least one accepted creator."""
+    lock_work(work)
+    credits = work.creatorships.filter(pseud__user=user)
+    others = work.creatorships.filter(approved=True).exclude(pseud__user=user)
+    if not credits.exists():
+        raise ValidationError("You are not credited on this work.")
+    if not others.exists():
+        raise ValidationError(
+            "You are this work's only creator. Delete the work instead, or invite a "
+            "co-creator and wait for them to accept."
+        )
+    credits.delete()
+    work_refresh(work=work)
 
 
 def work_set_tags(*, work: Work, tags: dict[str, list[str]]) -> None:
@@ -161,16 +281,21 @@ def work_set_tags(*, work: Work, tags: dict[str, list[str]]) -> None:
 
 @transaction.atomic
 def work_post(*, work: Work) -> Work:
-    """Publish a draft: the work and all its chapters become visible."""
+    """Publish a draft: the work and all its chapters become visible. Chapters
+    given their own date keep it; the first one otherwise takes the work's."""
+    lock_work(work)
     now = timezone.now()
+    chapters = list(work.chapters.order_by("position"))
     if work.published_at is None:
-        work.published_at = now
+        dated = [c.published_at for c in chapters if c.published_at]
+        work.published_at = min(dated) if dated else now
     work.state = WorkState.POSTED
     work.save(update_fields=["state", "published_at", "modified_at"])
-    first = work.chapters.order_by("position").first()
-    work.chapters.filter(posted=False).update(posted=True, published_at=now)
-    if first is not None:
-        work.chapters.filter(pk=first.pk).update(published_at=work.published_at)
+    for chapter in chapters:
+        if chapter.published_at is None:
+            chapter.published_at = work.published_at if chapter is chapters[0] else now
+        chapter.posted = True
+    Chapter.objects.bulk_update(chapters, ["posted", "published_at"])
     work_refresh(work=work)
     return work
 
@@ -180,24 +305,13 @@ def work_delete(*, work: Work) -> None:
     work.delete()
 
 
-def work_record_hit(*, work: Work, visitor: str) -> bool:
-    """Count one hit per visitor per work per day.
-
-    The shared cache remembers who was counted today, so reloads cost no
-    database write; only a visitor's first view of the day updates the row."""
-    today = timezone.now().date().isoformat()
-    digest = hashlib.sha256(f"{visitor}|{work.pk}|{today}".encode()).hexdigest()[:32]
-    if not cache.add(f"hit:{digest}", 1, timeout=60 * 60 * 26):
-        return False
-    Work.objects.filter(pk=work.pk).update(hits=F("hits") + 1)
-    return True
-
-
+@transaction.atomic
 def creatorship_respond(*, creatorship: Creatorship, accept: bool) -> None:
     """An invited co-creator accepts (and is credited) or declines."""
-    with transaction.atomic():
-        if accept:
-            creatorship.approved = True
-            creatorship.save(update_fields=["approved"])
-        else:
-            creatorship.delete()
+    if accept:
+        creatorship.approved = True
+        creatorship.save(update_fields=["approved"])
+    else:
+        creatorship.delete()
+    if creatorship.work_id is not None:
+        work_refresh(work=Work.objects.get(pk=creatorship.work_id))

@@ -268,9 +268,9 @@ def test_stale_edit_from_an_uploaded_file_keeps_the_files_text(author_client, wo
     assert response.status_code == 200
     assert "This chapter changed after you opened it" in response.content.decode()
     kept = form_values(response)
-    assert kept["body"] == ["<p>My <em>uploaded</em> rewrite.</p>"]
-    assert kept["notes"] == ["<p>Typed <strong>notes</strong></p>"]
-    assert kept["text_format"] == ["html"]
+    assert kept["body"] == ["My *uploaded* rewrite."]
+    assert kept["notes"] == ["Typed **notes**"]
+    assert kept["text_format"] == ["markdown"]
     assert 'id="id_body_error"' not in response.content.decode()
 
     resubmit = {name: values[0] for name, values in kept.items()}

@@ -129,7 +129,7 @@ def test_draft_is_saved_and_visible_only_to_its_creator(author_client, author):
     work = Work.objects.get()
     assert work.state == WorkState.DRAFT
     assert response.status_code == 302
-    assert response["Location"] == reverse("work_edit", args=[work.pk])
+    assert response["Location"] == work.get_absolute_url()
 
     own = author_client.get(work.get_absolute_url())
     assert own.status_code == 200
@@ -348,10 +348,14 @@ def test_uploaded_file_in_each_format_becomes_sanitized_html(
     assert "onclick" not in body
 
 
-def test_upload_replaces_the_typed_text(author_client, author):
+def test_typed_text_and_an_upload_together_ask_which_to_keep(author_client, author):
     upload = SimpleUploadedFile("story.txt", b"From the file.")
-    author_client.post("/works/new", work_data(author, body="Typed.", upload=upload))
-    assert Chapter.objects.get().body == "<p>From the file.</p>"
+    response = author_client.post("/works/new", work_data(author, body="Typed.", upload=upload))
+    assert response.status_code == 200
+    assert not Chapter.objects.exists()
+    page = response.content.decode()
+    assert "keep one" in page
+    assert "Typed." in page
 
 
 def test_script_in_an_uploaded_html_file_never_reaches_the_page(author_client, author):

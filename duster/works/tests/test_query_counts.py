@@ -30,7 +30,9 @@ class Archive:
         tags = {"relationships": [PAIRING], "characters": ["Ada"], "freeforms": ["Fluff"]}
         self.oneshot = make_work(self.author, title="One Shot", **tags)
         self.serial = make_work(self.author, title="Serial", chapters=2, expected_chapters=None)
-        self.series = make_series(self.author, works=[self.serial, self.oneshot])
+        self.unsigned = make_work(self.author, title="Unsigned", anonymous=True, **tags)
+        self.adult = make_work(self.author, title="Grown Up", rating="explicit")
+        self.series = make_series(self.author, works=[self.serial, self.oneshot, self.unsigned])
         self.fandom = Tag.objects.get(name=FANDOM)
         self.pairing = Tag.objects.get(name=PAIRING)
 
@@ -55,7 +57,17 @@ class Archive:
             Creatorship.objects.filter(work=work).update(approved=True)
             Creatorship.objects.create(work=work, pseud=owl, approved=True, position=9)
             works.append(work)
-        make_work(self.author, title="Grown Draft", post=False)
+        for number in range(5):
+            make_work(
+                self.author,
+                title=f"Grown Draft {number}",
+                post=False,
+                relationships=[PAIRING],
+            )
+        unsigned = [
+            make_work(self.author, title=f"Unsigned {n}", anonymous=True, relationships=[PAIRING])
+            for n in range(4)
+        ]
         for number in range(6):
             chapter_create(work=self.serial, fields={"body": f"<p>More {number}.</p>"}, post=True)
         chapter_create(work=self.serial, fields={"body": "<p>Unposted.</p>"}, post=False)
@@ -71,7 +83,7 @@ class Archive:
                 Creatorship.objects.create(
                     work=work, pseud=cocreator.default_pseud, approved=True, position=5
                 )
-        for work in works[:12]:
+        for work in works[:12] + unsigned:
             series_add_work(series=self.series, work=work, position=1)
         for number in range(4):
             make_series(self.author, works=[self.serial, *works[number::4]], title=f"S{number}")
@@ -82,15 +94,19 @@ PAGES = {
     "chapter page": lambda a: a.serial.chapters.get(position=2).get_absolute_url(),
     "entire work": lambda a: a.serial.get_absolute_url() + "?view_full_work=true",
     "chapter index": lambda a: f"/works/{a.serial.pk}/navigate",
+    "anonymous work in a series": lambda a: a.unsigned.get_absolute_url(),
+    "adult notice": lambda a: a.adult.get_absolute_url(),
     "latest works": lambda a: "/works/",
     "user page": lambda a: "/users/author/",
     "user works": lambda a: "/users/author/works",
     "user works by fandom": lambda a: f"/users/author/works?fandom={a.fandom.slug}",
     "user works by pairing": lambda a: f"/users/author/works?relationship={a.pairing.slug}",
+    "user works by an unknown tag": lambda a: "/users/author/works?fandom=no-such-tag",
     "user series": lambda a: "/users/author/series",
     "series page": lambda a: f"/series/{a.series.pk}/",
     "tag page": lambda a: f"/tags/{a.fandom.slug}/",
     "tag works": lambda a: f"/tags/{a.fandom.slug}/works",
+    "pairing tag page": lambda a: f"/tags/{a.pairing.slug}/",
     "home": lambda a: "/",
 }
 
@@ -135,3 +151,7 @@ def test_grown_pages_really_show_more(client):
     assert "cocreator2" in client.get("/works/").content.decode()
     series = client.get(f"/series/{archive.series.pk}/").content.decode()
     assert series.count('class="work blurb group"') >= 10
+    author = Client()
+    author.force_login(archive.author)
+    assert "Grown Draft 4" in author.get("/users/author/").content.decode()
+    assert "Unsigned 3" in author.get(f"/series/{archive.series.pk}/").content.decode()

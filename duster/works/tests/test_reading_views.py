@@ -182,6 +182,11 @@ def test_metadata_block_shows_the_tags_and_dates(client, author):
 # --- Adult notice ---------------------------------------------------------------------------
 
 
+def continue_form(html: str) -> str:
+    """The notice's "Yes, continue" form."""
+    return re.search(r'<form method="post" action="[^"]*view_adult".*?</form>', html, re.S).group(0)
+
+
 @pytest.mark.parametrize("rating", ["mature", "explicit", "not_rated"])
 def test_adult_works_show_a_notice_first(client, author, rating):
     work = make_work(author, rating=rating, title="Grown Up")
@@ -190,7 +195,11 @@ def test_adult_works_show_a_notice_first(client, author, rating):
     assert response.status_code == 200
     assert "This work could have adult content" in html
     assert "The first chapter" not in html
-    assert f'href="/works/{work.pk}/?view_adult=true"' in html
+    form = continue_form(html)
+    assert f'action="/works/{work.pk}/view_adult"' in form
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert '<button type="submit">Yes, continue</button>' in form
+    assert "view_adult=true" not in html
 
 
 @pytest.mark.parametrize("rating", ["general", "teen"])
@@ -204,35 +213,94 @@ def test_general_and_teen_works_show_no_notice(client, author, rating):
 def test_proceeding_shows_the_work_and_the_session_remembers(client, author):
     work = make_work(author, rating="explicit")
     other = make_work(author, rating="mature")
-    shown = client.get(work.get_absolute_url() + "?view_adult=true").content.decode()
-    assert "The first chapter" in shown
+    response = client.post(f"/works/{work.pk}/view_adult")
+    assert response.status_code == 302
+    assert response["Location"] == work.get_absolute_url()
     assert "The first chapter" in client.get(work.get_absolute_url()).content.decode()
     assert "The first chapter" in client.get(other.get_absolute_url()).content.decode()
     assert "adult content" in Client().get(work.get_absolute_url()).content.decode()
 
 
-def test_notice_link_keeps_the_chapter_and_full_work_view(client, author, serial):
+def test_proceeding_needs_the_csrf_token(author):
+    work = make_work(author, rating="explicit")
+    guest = Client(enforce_csrf_checks=True)
+    assert guest.post(f"/works/{work.pk}/view_adult").status_code == 403
+    assert "adult content" in guest.get(work.get_absolute_url()).content.decode()
+
+
+def test_proceeding_is_a_post_and_only_for_works_the_reader_may_see(client, author):
+    work = make_work(author, rating="explicit")
+    secret = make_work(author, rating="explicit", restricted=True)
+    assert client.get(f"/works/{work.pk}/view_adult").status_code == 405
+    assert client.post(f"/works/{secret.pk}/view_adult").status_code == 404
+    assert "view_adult" not in client.session
+
+
+@pytest.mark.parametrize("who", ["guest", "reader"])
+def test_a_get_with_view_adult_changes_nothing(author, reader, who):
+    """A stored <img src="/works/N/?view_adult=true"> must not turn the notice off."""
+    work = make_work(author, rating="explicit")
+    client = Client() if who == "guest" else logged_in(reader)
+    for url in (work.get_absolute_url(), f"/works/{work.pk}/?view_full_work=true&view_adult=true"):
+        html = client.get(url + ("" if "?" in url else "?view_adult=true")).content.decode()
+        assert "This work could have adult content" in html
+        assert "The first chapter" not in html
+    assert "view_adult" not in client.session
+    reader.refresh_from_db()
+    assert not reader.view_adult
+    assert "adult content" in client.get(work.get_absolute_url()).content.decode()
+
+
+def test_notice_form_keeps_the_chapter_and_full_work_view(client, author, serial):
     work_update(
         work=serial,
         fields={"rating": "mature"},
         tags={"fandoms": ["Lamplighter Chronicles"]},
     )
     chapter = serial.chapters.get(position=2)
-    html = client.get(chapter.get_absolute_url()).content.decode()
-    assert f'href="{chapter.get_absolute_url()}?view_adult=true"' in html
-    html = client.get(serial.get_absolute_url() + "?view_full_work=true").content.decode()
-    assert "view_full_work=true&amp;view_adult=true" in html
+    form = continue_form(client.get(chapter.get_absolute_url()).content.decode())
+    assert f'<input type="hidden" name="chapter" value="{chapter.pk}">' in form
+    assert "view_full_work" not in form
+    response = client.post(f"/works/{serial.pk}/view_adult", {"chapter": chapter.pk})
+    assert response["Location"] == chapter.get_absolute_url()
+
+    fresh = Client()
+    full = serial.get_absolute_url() + "?view_full_work=true"
+    form = continue_form(fresh.get(full).content.decode())
+    assert '<input type="hidden" name="view_full_work" value="true">' in form
+    assert 'name="chapter"' not in form
+    response = fresh.post(f"/works/{serial.pk}/view_adult", {"view_full_work": "true"})
+    assert response["Location"] == full
+    assert "Chapter 2 text goes here." in fresh.get(full).content.decode()
 
 
-def test_logged_in_reader_who_proceeds_is_not_asked_again(author, reader):
+@pytest.mark.parametrize("chapter", ["", "abc", "²", "9" * 30, "-1"])
+def test_a_bad_chapter_in_the_notice_form_goes_to_the_work(client, author, chapter):
+    work = make_work(author, rating="explicit")
+    response = client.post(f"/works/{work.pk}/view_adult", {"chapter": chapter})
+    assert response.status_code == 302
+    assert response["Location"] == work.get_absolute_url()
+
+
+def test_proceeding_leaves_the_saved_preference_alone(author, reader):
     work = make_work(author, rating="explicit")
     client = logged_in(reader)
-    assert "adult content" in client.get(work.get_absolute_url()).content.decode()
-    client.get(work.get_absolute_url() + "?view_adult=true")
+    html = client.get(work.get_absolute_url()).content.decode()
+    assert "adult content" in html
+    assert 'href="/account/preferences/"' in html
+    client.post(f"/works/{work.pk}/view_adult")
+    assert "The first chapter" in client.get(work.get_absolute_url()).content.decode()
     reader.refresh_from_db()
-    assert reader.view_adult
+    assert not reader.view_adult
     fresh_session = logged_in(reader)
-    assert "The first chapter" in fresh_session.get(work.get_absolute_url()).content.decode()
+    assert "adult content" in fresh_session.get(work.get_absolute_url()).content.decode()
+
+
+def test_a_reader_whose_preferences_skip_the_notice_is_not_asked(author, reader):
+    reader.view_adult = True
+    reader.save(update_fields=["view_adult"])
+    work = make_work(author, rating="explicit")
+    assert "The first chapter" in logged_in(reader).get(work.get_absolute_url()).content.decode()
 
 
 def test_creator_is_not_asked_about_their_own_work(author):
@@ -384,6 +452,35 @@ def test_user_page_lists_pseuds_works_and_series(client, author):
     series_page = client.get("/users/author/series")
     assert series_page.status_code == 200
     assert "Owl Series" in series_page.content.decode()
+
+
+def test_the_owner_sees_their_drafts_with_their_last_saved_time(author):
+    older = make_work(author, title="Older Draft", post=False)
+    newer = make_work(author, title="Newer Draft", post=False)
+    Work.objects.filter(pk=older.pk).update(modified_at=timezone.now() - dt.timedelta(days=3))
+    make_work(author, title="Out In The World")
+    response = logged_in(author).get("/users/author/")
+    html = response.content.decode()
+    drafts = re.search(r'<section class="drafts".*?</section>', html, re.S).group(0)
+    assert '<h2 id="drafts-heading">Drafts</h2>' in drafts
+    assert drafts.index("Newer Draft") < drafts.index("Older Draft")
+    assert f'<a href="/works/{newer.pk}/">Newer Draft</a>' in drafts
+    assert f'<a href="/works/{older.pk}/">Older Draft</a>' in drafts
+    newer.refresh_from_db()
+    saved = timezone.localtime(newer.modified_at)
+    assert f'<time datetime="{saved:%Y-%m-%dT%H:%M:%S}' in drafts
+    assert f"last saved {saved:%-d %b %Y, %H:%M}" in text(response)
+    assert "Out In The World" not in drafts
+
+
+def test_no_one_else_sees_a_writers_drafts(author, reader):
+    co_writer = make_user("co_writer")
+    make_work(author, title="Secret Draft", post=False, co_creators=[co_writer.default_pseud])
+    for client in (Client(), logged_in(reader), logged_in(co_writer)):
+        html = client.get("/users/author/").content.decode()
+        assert "drafts-heading" not in html
+        assert "Secret Draft" not in html
+    assert "drafts-heading" not in logged_in(reader).get("/users/reader/").content.decode()
 
 
 def test_user_pages_of_unknown_or_inactive_users_are_not_found(client):

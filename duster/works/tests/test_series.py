@@ -61,15 +61,19 @@ class TestAddingWorks:
         assert _titles(series, author) == ["A", "D", "B", "C"]
         assert _positions(series) == [1, 2, 3, 4]
 
-    @pytest.mark.parametrize("position", [0, -3])
-    def test_a_position_before_the_first_puts_the_work_first(self, author, works, position):
+    @pytest.mark.parametrize("position", [0, -3, 4, 99])
+    def test_a_position_outside_the_series_is_refused_with_the_range(self, author, works, position):
         series = make_series(author, works[:2])
-        series_add_work(series=series, work=works[2], position=position)
-        assert _titles(series, author) == ["C", "A", "B"]
+        with pytest.raises(ValidationError) as error:
+            series_add_work(series=series, work=works[2], position=position)
+        assert error.value.message_dict["position"] == [
+            "Choose a place from 1 to 3 (1 is first, 3 is last)."
+        ]
+        assert _titles(series, author) == ["A", "B"]
 
-    def test_a_position_past_the_end_puts_the_work_last(self, author, works):
+    def test_no_position_puts_the_work_last(self, author, works):
         series = make_series(author, works[:2])
-        series_add_work(series=series, work=works[2], position=99)
+        series_add_work(series=series, work=works[2], position=None)
         assert _titles(series, author) == ["A", "B", "C"]
         assert _positions(series) == [1, 2, 3]
 
@@ -99,11 +103,11 @@ class TestOrdering:
         assert _titles(series, author) == ["D", "B", "C", "A"]
         assert _positions(series) == [1, 2, 3, 4]
 
-    def test_moving_past_the_end_clamps_to_last(self, author, works):
+    def test_moving_past_the_end_is_refused_and_changes_nothing(self, author, works):
         series = make_series(author, works[:3])
-        series_move_work(series=series, work=works[0], position=10)
-        assert _titles(series, author) == ["B", "C", "A"]
-        assert _positions(series) == [1, 2, 3]
+        with pytest.raises(ValidationError):
+            series_move_work(series=series, work=works[0], position=10)
+        assert _titles(series, author) == ["A", "B", "C"]
 
     def test_moving_a_work_not_in_the_series_is_refused(self, author, works):
         series = make_series(author, works[:2])
@@ -114,10 +118,22 @@ class TestOrdering:
     def test_reordering_with_positions_for_every_work(self, author, works):
         series = make_series(author, works)
         a, b, c, d = (w.pk for w in works)
-        series_reorder(series=series, positions={a: 4, b: 2, c: 2, d: 1})
-        # Ties keep their current order.
+        assert series_reorder(series=series, positions={a: 4, b: 2, c: 3, d: 1}) is True
         assert _titles(series, author) == ["D", "B", "C", "A"]
         assert _positions(series) == [1, 2, 3, 4]
+
+    def test_reordering_with_a_number_twice_is_refused_and_says_which(self, author, works):
+        series = make_series(author, works)
+        a, b, c, d = (w.pk for w in works)
+        with pytest.raises(ValidationError) as error:
+            series_reorder(series=series, positions={a: 4, b: 2, c: 2, d: 1})
+        assert "2 is used more than once" in error.value.messages[0]
+        assert _titles(series, author) == ["A", "B", "C", "D"]
+
+    def test_reordering_to_the_same_order_reports_no_change(self, author, works):
+        series = make_series(author, works[:2])
+        a, b = (w.pk for w in works[:2])
+        assert series_reorder(series=series, positions={a: 1, b: 2}) is False
 
     def test_reordering_without_every_work_is_refused(self, author, works):
         series = make_series(author, works[:3])

@@ -73,14 +73,20 @@ class TestReorder:
         chapter_reorder(work=work, positions={ids["One"]: 3, ids["Two"]: 1, ids["Three"]: 2})
         assert _order(work) == [("Two", 1), ("Three", 2), ("One", 3)]
 
-    def test_tied_positions_keep_the_current_order_and_numbers_close_up(self):
+    @pytest.mark.parametrize(
+        "numbers, problem",
+        [((2, 2, 1, 3), "2 is used more than once"), ((5, 2, 1, 9), "5, 9 are outside")],
+    )
+    def test_duplicate_or_out_of_range_numbers_are_refused_and_named(self, numbers, problem):
         work = _work_with_titled_chapters("One", "Two", "Three", "Four")
         ids = dict(work.chapters.values_list("title", "pk"))
-        chapter_reorder(
-            work=work,
-            positions={ids["One"]: 5, ids["Two"]: 5, ids["Three"]: 1, ids["Four"]: 9},
+        positions = dict(
+            zip((ids[t] for t in ("One", "Two", "Three", "Four")), numbers, strict=True)
         )
-        assert _order(work) == [("Three", 1), ("One", 2), ("Two", 3), ("Four", 4)]
+        with pytest.raises(ValidationError) as error:
+            chapter_reorder(work=work, positions=positions)
+        assert problem in error.value.messages[0]
+        assert _order(work) == [("One", 1), ("Two", 2), ("Three", 3), ("Four", 4)]
 
     def test_leaving_out_a_chapter_is_refused_and_changes_nothing(self):
         work = _work_with_titled_chapters("One", "Two", "Three")

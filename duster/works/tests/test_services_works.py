@@ -15,7 +15,6 @@ from duster.works.services.works import (
     work_create,
     work_delete,
     work_post,
-    work_record_hit,
     work_update,
 )
 
@@ -457,35 +456,3 @@ class TestWordCounts:
         chapter_post(chapter=draft)
         work.refresh_from_db()
         assert work.word_count == words + 4
-
-
-class TestHits:
-    def test_a_visitor_counts_once_per_work_per_day(self, django_assert_num_queries):
-        work = make_work(make_user())
-        assert work_record_hit(work=work, visitor="guest:1") is True
-        with django_assert_num_queries(0):
-            assert work_record_hit(work=work, visitor="guest:1") is False
-        work.refresh_from_db()
-        assert work.hits == 1
-
-    def test_different_visitors_count_separately(self):
-        work = make_work(make_user())
-        assert work_record_hit(work=work, visitor="guest:1")
-        assert work_record_hit(work=work, visitor="user:7")
-        work.refresh_from_db()
-        assert work.hits == 2
-
-    def test_one_visitor_counts_on_each_work(self):
-        first, second = make_work(make_user()), make_work(make_user())
-        assert work_record_hit(work=first, visitor="guest:1")
-        assert work_record_hit(work=second, visitor="guest:1")
-        assert list(Work.objects.order_by("pk").values_list("hits", flat=True)) == [1, 1]
-
-    def test_the_same_visitor_counts_again_the_next_day(self, monkeypatch):
-        work = make_work(make_user())
-        now = timezone.now()
-        assert work_record_hit(work=work, visitor="guest:1")
-        monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(days=1))
-        assert work_record_hit(work=work, visitor="guest:1")
-        work.refresh_from_db()
-        assert work.hits == 2

@@ -1,18 +1,21 @@
 """The one visibility rule (Work.objects.visible_to) and every selector built on it."""
 
+import re
+from html import unescape
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.test import Client
 
-from duster.tags.models import TagType
+from duster.tags.models import Tag, TagType
 from duster.testing.factories import make_series, make_user, make_work
 from duster.works import selectors
 from duster.works.models import Creatorship, Work, WorkState
 from duster.works.services.chapters import chapter_create
 from duster.works.services.series import series_add_work
-from duster.works.services.works import creatorship_respond, work_post
+from duster.works.services.works import creatorship_respond, work_post, work_set_tags
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +40,11 @@ def _accept(user, work):
 
 def _hide(work):
     Work.objects.filter(pk=work.pk).update(state=WorkState.HIDDEN)
+
+
+def _text(response) -> str:
+    html = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return " ".join(unescape(html).split())
 
 
 def _visible_titles(user):
@@ -287,3 +295,95 @@ class TestSeriesSelectors:
         (listed,) = selectors.series_credited_to(people.author, viewer=GUEST)
         assert listed.credited_pseuds() == [people.author.default_pseud]
         assert not selectors.series_credited_to(people.reader, viewer=GUEST).exists()
+
+
+class TestTagPages:
+    """A tag exists for a reader only through the works they may see."""
+
+    @pytest.fixture
+    def tagged(self, people, works):
+        """A relationship on each of the four works, used there only, and one
+        on the posted and the restricted work."""
+        for name in ("posted", "restricted", "draft", "hidden"):
+            extra = ["Shared/Pair"] if name in ("posted", "restricted") else []
+            work_set_tags(
+                work=getattr(works, name),
+                tags={
+                    "fandoms": ["Lamplighter Chronicles"],
+                    "relationships": [f"Only/{name}", *extra],
+                },
+            )
+        return {tag.name: tag.slug for tag in Tag.objects.all()}
+
+    def _client(self, people, who):
+        client = Client()
+        if who != "guest":
+            client.force_login(getattr(people, who))
+        return client
+
+    @pytest.mark.parametrize(
+        ("who", "shown"),
+        [
+            ("guest", {"posted"}),
+            ("reader", {"posted", "restricted"}),
+            ("invitee", {"posted", "restricted"}),
+            ("co_author", {"posted", "restricted", "draft"}),
+            ("author", {"posted", "restricted", "draft", "hidden"}),
+        ],
+    )
+    def test_a_tag_only_on_works_the_reader_may_not_see_is_not_found(
+        self, people, tagged, who, shown
+    ):
+        client = self._client(people, who)
+        for name in ("posted", "restricted", "draft", "hidden"):
+            slug = tagged[f"Only/{name}"]
+            for url in (f"/tags/{slug}/", f"/tags/{slug}/works"):
+                response = client.get(url)
+                if name in shown:
+                    assert response.status_code == 200, (name, url)
+                else:
+                    assert response.status_code == 404, (name, url)
+                    assert f"Only/{name}" not in response.content.decode(), (name, url)
+
+    @pytest.mark.parametrize(("who", "total"), [("guest", "1 work"), ("reader", "2 works")])
+    def test_a_tag_page_counts_only_what_the_reader_may_see(self, people, tagged, who, total):
+        client = self._client(people, who)
+        detail = _text(client.get(f"/tags/{tagged['Shared/Pair']}/"))
+        assert f"Relationship · {total}" in detail
+        assert ("Restricted" in detail) == (who == "reader")
+        assert f"{total}" in _text(client.get(f"/tags/{tagged['Shared/Pair']}/works"))
+
+    @pytest.mark.parametrize(
+        ("who", "unseen"),
+        [
+            ("guest", ("restricted", "draft", "hidden")),
+            ("reader", ("draft", "hidden")),
+            ("invitee", ("draft", "hidden")),
+        ],
+    )
+    def test_a_creator_page_filter_does_not_echo_a_tag_the_reader_cannot_see(
+        self, people, tagged, who, unseen
+    ):
+        client = self._client(people, who)
+        for name in unseen:
+            url = f"/users/author/works?relationship={tagged[f'Only/{name}']}"
+            response = client.get(url)
+            assert response.status_code == 200
+            assert f"Only/{name}" not in response.content.decode(), url
+            page = _text(response)
+            assert "No works match that filter" in page and "0 works" in page, url
+
+    @pytest.mark.parametrize("who", ["guest", "reader", "author"])
+    def test_a_creator_page_filter_echoes_a_tag_the_reader_can_see(self, people, tagged, who):
+        client = self._client(people, who)
+        page = _text(client.get(f"/users/author/works?relationship={tagged['Only/posted']}"))
+        assert "Showing works with Only/posted" in page and "1 work" in page
+
+    def test_the_creator_sees_the_tags_of_their_drafts_and_hidden_works(self, people, tagged):
+        client = self._client(people, "author")
+        for name in ("draft", "hidden"):
+            slug = tagged[f"Only/{name}"]
+            page = _text(client.get(f"/users/author/works?relationship={slug}"))
+            assert f"Showing works with Only/{name}" in page
+            # Tag pages list posted works; the creator's own tag is not a 404.
+            assert "0 works" in _text(client.get(f"/tags/{slug}/"))

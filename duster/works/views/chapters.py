@@ -33,7 +33,8 @@ def chapter_new(request, pk: int):
     work = work_for_creator(pk, request.user)
     form = ChapterForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        post = request.POST.get("action", "post") == "post"
+        # Enter in a text box submits without an action: never publish then.
+        post = request.POST.get("action", "draft") == "post"
         saved, chapter = apply_service(
             form, lambda: chapter_create(work=work, fields=form.chapter_fields(), post=post)
         )
@@ -69,10 +70,10 @@ def chapter_edit(request, pk: int, chapter_id: int):
             data["version"] = conflict.version
             if form.cleaned_data.get("upload"):
                 # A file field can't come back filled in: keep the file's text
-                # (and the rest, as the HTML it became) in the text boxes.
+                # in the text box, in the format it was read in.
                 for name in ChapterForm.rich_fields:
                     data[name] = form.cleaned_data[name]
-                data["text_format"] = "html"
+                data["text_format"] = form.cleaned_data["text_format"]
             form = ChapterForm(data, initial=ChapterForm.initial_for(chapter))
             form.is_valid()
         if saved:
@@ -116,8 +117,15 @@ def chapter_order(request, pk: int):
     if (
         request.method == "POST"
         and form.is_valid()
-        and apply_service(form, lambda: chapter_reorder(work=work, positions=form.positions()))[0]
+        and (
+            result := apply_service(
+                form, lambda: chapter_reorder(work=work, positions=form.positions())
+            )
+        )[0]
     ):
-        messages.success(request, "The chapters are in their new order.")
+        if result[1]:
+            messages.success(request, "The chapters are in their new order.")
+        else:
+            messages.info(request, "The order is the same as before: nothing was changed.")
         return redirect("work_navigate", pk=work.pk)
     return render(request, "works/chapter_order.html", {"form": form, "work": work})

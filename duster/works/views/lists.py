@@ -7,12 +7,16 @@ from django.views.decorators.http import require_safe
 
 from duster.accounts.models import User
 from duster.lib.pagination import paginate
-from duster.tags.models import Tag, TagType
+from duster.lib.urls import parse_id
+from duster.tags.models import TagType
 from duster.works.models import Work
 from duster.works.selectors import (
+    drafts_of,
     pending_invitations,
     series_credited_to,
     tag_facets,
+    tag_for_reader,
+    tag_on_works,
     works_credited_to,
 )
 
@@ -66,6 +70,7 @@ def user_detail(request, username: str):
         "work_total": works.count(),
         "series_list": series_credited_to(creator, viewer=request.user)[:5],
         "invitations": pending_invitations(creator) if request.user == creator else [],
+        "drafts": drafts_of(creator) if request.user == creator else [],
     }
     return render(request, "works/user_detail.html", context)
 
@@ -77,8 +82,8 @@ def user_works(request, username: str):
     creator = _creator(username)
     works = works_credited_to(creator, viewer=request.user)
     filters = {}
-    pseud_id = request.GET.get("pseud", "")
-    if pseud_id.isdigit():
+    pseud_id = parse_id(request.GET.get("pseud", ""))
+    if pseud_id is not None:
         pseud = creator.pseuds.filter(pk=pseud_id).first()
         if pseud:
             works = works.filter(creatorships__pseud=pseud)
@@ -86,9 +91,13 @@ def user_works(request, username: str):
     for tag_type in (TagType.FANDOM, TagType.RELATIONSHIP):
         slug = request.GET.get(tag_type.value)
         if slug:
-            tag = Tag.objects.filter(slug=slug, type=tag_type).first()
+            # Only a tag on one of the creator's works this reader may see is
+            # named back; any other slug (a draft's tag, a typo) finds nothing.
+            shown = works_credited_to(creator, viewer=request.user)
+            tag = tag_on_works(slug, tag_type, shown)
             works = works.filter(tags=tag) if tag else works.none()
-            filters[tag_type.value] = tag or slug
+            filters[tag_type.value] = tag
+            filters["unknown"] = filters.get("unknown") or tag is None
     facets = tag_facets(works, [TagType.FANDOM, TagType.RELATIONSHIP])
     context = {
         "creator": creator,
@@ -109,7 +118,7 @@ def user_series(request, username: str):
 
 @require_safe
 def tag_works(request, slug: str):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = tag_for_reader(slug, request.user)
     works = _latest(request.user).filter(tags=tag).for_listing()
     context = {"tag": tag, "page": paginate(request, works), "heading": f"Works tagged {tag.name}"}
     return render(request, "tags/tag_works.html", context)
@@ -117,7 +126,7 @@ def tag_works(request, slug: str):
 
 @require_safe
 def tag_detail(request, slug: str):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = tag_for_reader(slug, request.user)
     works = _latest(request.user).filter(tags=tag)
     context = {"tag": tag, "works": works.for_listing()[:10], "work_total": works.count()}
     return render(request, "tags/tag_detail.html", context)

@@ -24,7 +24,8 @@ from duster.works.views.reading import _render_work
 def work_new(request):
     form = WorkForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "post")
+        # Enter in a text box submits without an action: the safe one, a draft.
+        action = request.POST.get("action", "draft")
         saved, work = apply_service(
             form,
             lambda: work_create(
@@ -44,7 +45,7 @@ def work_new(request):
             if action == "preview":
                 return redirect("work_preview", pk=work.pk)
             messages.success(request, "Your draft was saved. Only you can see it.")
-            return redirect("work_edit", pk=work.pk)
+            return redirect(work)
     return render(request, "works/work_form.html", {"form": form, "work": None})
 
 

@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_safe, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from duster.lib.forms import apply_service
+from duster.lib.urls import parse_id
 from duster.works.forms import PositionsForm, SeriesAddWorkForm, SeriesForm
 from duster.works.models import Series, SeriesEntry
 from duster.works.selectors import series_for_reader, works_credited_to
@@ -76,7 +78,12 @@ def series_edit(request, pk: int):
 
 
 def _series_form(request, series: Series, data=None) -> SeriesForm:
-    initial = {name: getattr(series, name) for name in ("title", "summary", "notes", "complete")}
+    initial = {
+        "title": series.title,
+        "complete": series.complete,
+        "text_format": series.text_format,
+        **{name: series.rich_text_source(name) for name in series.RICH_TEXT},
+    }
     return SeriesForm(data, user=request.user, series=series, initial=initial)
 
 
@@ -120,11 +127,16 @@ def series_order(request, pk: int):
     form = PositionsForm(request.POST, items=works, label=lambda w: w.title)
     if (
         form.is_valid()
-        and apply_service(form, lambda: series_reorder(series=series, positions=form.positions()))[
-            0
-        ]
+        and (
+            result := apply_service(
+                form, lambda: series_reorder(series=series, positions=form.positions())
+            )
+        )[0]
     ):
-        messages.success(request, "The series is in its new order.")
+        if result[1]:
+            messages.success(request, "The series is in its new order.")
+        else:
+            messages.info(request, "The order is the same as before: nothing was changed.")
         return redirect("series_edit", pk=series.pk)
     return render(
         request, "works/series_form.html", _edit_context(request, series, order_form=form)
@@ -153,10 +165,14 @@ def series_remove_work_view(request, pk: int, work_id: int):
 def series_move_work_view(request, pk: int, work_id: int):
     """The no-JavaScript "Move up" / "Move down" buttons: POST a new position."""
     series, entry = _own_entry(request, pk, work_id)
-    position = request.POST.get("move_to", "")
-    if position.isdigit():
-        series_move_work(series=series, work=entry.work, position=int(position))
-        messages.success(request, f"“{entry.work.title}” moved to place {position}.")
+    position = parse_id(request.POST.get("move_to", ""))
+    if position is not None:
+        try:
+            series_move_work(series=series, work=entry.work, position=position)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{entry.work.title}” moved to place {position}.")
     else:
         messages.error(request, "Give the new place as a number.")
     return redirect("series_edit", pk=series.pk)

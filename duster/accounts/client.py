@@ -1,0 +1,37 @@
+"""What a request says about who sent it and which site it reached."""
+
+import ipaddress
+
+from django.conf import settings
+from django.urls import get_script_prefix
+
+
+def client_address(request) -> str | None:
+    """The address a request came from, as a throttling key: an IPv4 address,
+    or an IPv6 /64 network (one subscriber gets a whole /64 to pick from).
+
+    Behind CLIENT_ADDRESS_PROXIES proxies it is the address the outermost of
+    them saw, read from the right-hand end of X-Forwarded-For: entries to the
+    left of it were written by the client and prove nothing."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.CLIENT_ADDRESS_PROXIES
+    if proxies > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            address = hops[-proxies]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64] or None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def site_url(request) -> str:
+    """The archive's root as this request reached it (scheme, host, any script
+    prefix), ending in "/": links in mail sent later are built on it."""
+    return request.build_absolute_uri(get_script_prefix())

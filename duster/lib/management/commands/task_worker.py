@@ -1,0 +1,94 @@
+"""`manage.py task_worker`: django-tasks-db's `db_worker`, patient with a locked
+database. Takes the same options.
+
+On SQLite one writer holds the lock at a time; a long write (an import, a
+big migration) outlasting the busy timeout made `db_worker` die with
+"database is locked", and queued mail stopped going out. Here the worker
+waits, says so in its log, and goes on: around its polling loop (where
+claiming a task can fail) and around recording a task's outcome (a task
+left "running" would never be reported or run again).
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import OperationalError, connections
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import is_locked_database_exception
+
+logger = logging.getLogger("django_tasks_db")
+
+FIRST_PAUSE = 0.5
+LONGEST_PAUSE = 30.0
+
+
+def _is_locked(error: BaseException) -> bool:
+    return isinstance(error, OperationalError) and is_locked_database_exception(error)
+
+
+class PatientWorker(db_worker.Worker):
+    def run(self) -> None:
+        pause = FIRST_PAUSE
+        while True:
+            started = time.monotonic()
+            try:
+                return super().run()
+            except OperationalError as error:
+                if not _is_locked(error):
+                    raise
+                if time.monotonic() - started > LONGEST_PAUSE:
+                    pause = FIRST_PAUSE  # it had been running well since the last lock
+                logger.warning(
+                    "The database is locked (%s); the worker tries again in %.1f s.", error, pause
+                )
+                # Start again on fresh connections, whatever the failed statement left.
+                connections.close_all()
+                self.startup_delay = False
+                time.sleep(pause)
+                pause = min(pause * 2, LONGEST_PAUSE)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        for name in ("set_successful", "set_failed"):
+            recorder = getattr(db_task_result, name)
+            setattr(db_task_result, name, self._patiently(recorder, db_task_result))
+        super().run_task(db_task_result)
+
+    def _patiently(self, record: Callable[..., None], result: DBTaskResult) -> Callable[..., None]:
+        """`record`, tried again for as long as the database stays locked (a
+        second Ctrl-C still stops the worker)."""
+
+        def patient(*args: Any) -> None:
+            pause = FIRST_PAUSE
+            while True:
+                try:
+                    return record(*args)
+                except OperationalError as error:
+                    if not _is_locked(error):
+                        raise
+                    logger.warning(
+                        "The database is locked (%s); the outcome of task id=%s is saved "
+                        "again in %.1f s.",
+                        error,
+                        result.id,
+                        pause,
+                    )
+                    time.sleep(pause)
+                    pause = min(pause * 2, LONGEST_PAUSE)
+
+        return patient
+
+
+class Command(db_worker.Command):
+    help = "Run the database task worker, waiting out a locked database instead of dying"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # db_worker's handle() builds its Worker by this module-level name.
+        original = db_worker.Worker
+        db_worker.Worker = PatientWorker
+        try:
+            super().handle(*args, **options)
+        finally:
+            db_worker.Worker = original

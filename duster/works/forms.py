@@ -17,7 +17,9 @@ from duster.works.models import (
     ArchiveWarning,
     Category,
     CommentPolicy,
+    Creatorship,
     Rating,
+    Series,
     Work,
 )
 
@@ -57,6 +59,19 @@ def _too_long(limit: int) -> dict:
 
 def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
+
+
+class LimitedTextField(forms.CharField):
+    """A text box with a length limit but no maxlength attribute, which would
+    make a browser cut a paste silently: the count shows as the writer types
+    (static/duster/counter.js), and an over-long text is refused with a
+    message that keeps all of it in the form."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if attrs.pop("maxlength", None) is not None:
+            attrs["data-maxlength"] = str(self.max_length)
+        return attrs
 
 
 class TextFormatMixin:
@@ -117,7 +132,7 @@ def _text_format_field() -> forms.ChoiceField:
 
 
 def _body_field() -> forms.CharField:
-    return forms.CharField(
+    return LimitedTextField(
         label="Chapter text",
         required=False,
         max_length=BODY_MAX,
@@ -137,7 +152,7 @@ def _upload_field() -> forms.FileField:
 
 
 def _summary_field(label: str = "Summary") -> forms.CharField:
-    return forms.CharField(
+    return LimitedTextField(
         label=label,
         required=False,
         max_length=SUMMARY_MAX,
@@ -147,7 +162,7 @@ def _summary_field(label: str = "Summary") -> forms.CharField:
 
 
 def _notes_field(label: str) -> forms.CharField:
-    return forms.CharField(
+    return LimitedTextField(
         label=label,
         required=False,
         max_length=NOTES_MAX,
@@ -198,7 +213,8 @@ class WorkForm(TextFormatMixin, forms.Form):
         max_length=2000,
         help_text=(
             "Pseud names, separated by commas; write “pseud (username)” when a name is "
-            "shared. They are credited once they accept."
+            "shared. They are credited once they accept. Leaving out a name you invited takes "
+            "their credit away; creators you did not invite stay, and can remove themselves."
         ),
     )
     rating = forms.ChoiceField(
@@ -247,6 +263,19 @@ class WorkForm(TextFormatMixin, forms.Form):
     moderated_comments = forms.BooleanField(
         label="Approve comments before they appear", required=False
     )
+    series = forms.ModelChoiceField(
+        label="Add to one of your series",
+        queryset=Series.objects.none(),
+        required=False,
+        empty_label="No series",
+    )
+    series_position = forms.IntegerField(
+        label="Place in the series",
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="1 puts it first. Leave empty to put it last.",
+    )
     text_format = _text_format_field()
     chapter_title = forms.CharField(label="Chapter title", max_length=255, required=False)
     body = _body_field()
@@ -257,6 +286,10 @@ class WorkForm(TextFormatMixin, forms.Form):
         self.user = user
         self.work = work
         self.fields["pseuds"].queryset = Pseud.objects.filter(user=user)
+        own_series = Creatorship.objects.filter(
+            pseud__user=user, approved=True, series__isnull=False
+        ).values("series_id")
+        self.fields["series"].queryset = Series.objects.filter(pk__in=own_series).order_by("title")
         if work is None:
             self.fields["pseuds"].initial = [p.pk for p in user.pseuds.all() if p.is_default]
         else:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("works/<id:pk>/preview", posting.work_preview, name="work_preview"),
     path("works/<id:pk>/post", posting.work_post_view, name="work_post"),
     path("works/<id:pk>/delete", posting.work_delete_view, name="work_delete"),
+    path("works/<id:pk>/leave", posting.work_leave_view, name="work_leave"),
     path("works/<id:pk>/chapters/new", chapters.chapter_new, name="chapter_new"),
     path("works/<id:pk>/chapters/order", chapters.chapter_order, name="chapter_order"),
     path(

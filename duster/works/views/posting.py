@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from duster.works.services.works import (
     creatorship_respond,
     work_create,
     work_delete,
+    work_leave,
     work_post,
     work_update,
 )
@@ -36,6 +38,8 @@ def work_new(request):
                 chapter=form.chapter_fields(),
                 published_on=form.cleaned_data["published_on"],
                 post=action == "post",
+                series=form.cleaned_data["series"],
+                series_position=form.cleaned_data["series_position"],
             ),
         )
         if saved:
@@ -64,6 +68,8 @@ def work_edit(request, pk: int):
                 fields=form.work_fields(),
                 tags=form.tag_names(),
                 published_on=form.cleaned_data["published_on"],
+                series=form.cleaned_data["series"],
+                series_position=form.cleaned_data["series_position"],
             )
 
         if apply_service(form, update)[0]:
@@ -106,6 +112,20 @@ def work_delete_view(request, pk: int):
         messages.success(request, f"“{title}” was deleted.")
         return redirect("user_works", username=request.user.username)
     return render(request, "works/work_confirm_delete.html", {"work": work})
+
+
+@login_required
+@require_POST
+def work_leave_view(request, pk: int):
+    """Take one's own credit off a work that has another accepted creator."""
+    work = work_for_creator(pk, request.user)
+    try:
+        work_leave(work=work, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("work_edit", pk=work.pk)
+    messages.success(request, f"You are no longer credited on “{work.title}”.")
+    return redirect("user_detail", username=request.user.username)
 
 
 @login_required

@@ -43,6 +43,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy duster
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

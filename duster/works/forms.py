@@ -118,8 +118,27 @@ class TextFormatMixin:
                     source, fmt = text.to_html(source, fmt), "html"
                 cleaned["text_format"] = fmt
             cleaned["body"] = source
+            self._keep_upload(upload.name, source, cleaned["text_format"])
         elif not typed:
             self.add_error("body", "Type or paste the chapter text, or upload a file.")
+
+    def _keep_upload(self, name: str, source: str, fmt: str) -> None:
+        """Should the form come back with an error, a file input comes back
+        empty: put the file's text in the text box instead, so nothing is lost
+        and nothing needs attaching again."""
+        data = self.data.copy()
+        data[self.add_prefix("body")] = source
+        data[self.add_prefix("text_format")] = fmt
+        for field in self.rich_fields:
+            if field != "body" and field in self.cleaned_data:
+                data[self.add_prefix(field)] = self.cleaned_data[field]
+        self.data = data
+        note = (
+            f"The text of “{name[:80]}” is in the chapter text box above: "
+            "there is no need to attach the file again."
+        )
+        # The bound field copied the help text when it was made.
+        self.fields["upload"].help_text = self["upload"].help_text = note
 
 
 def _text_format_field() -> forms.ChoiceField:

@@ -668,3 +668,45 @@ def test_every_form_page_carries_a_csrf_token(author, page):
     assert 'name="csrfmiddlewaretoken"' in response.content.decode()
     for form in re.findall(r'<form method="post".*?</form>', response.content.decode(), re.S):
         assert 'name="csrfmiddlewaretoken"' in form
+
+
+def test_an_uploaded_files_text_survives_an_error_elsewhere(author_client, author):
+    upload = SimpleUploadedFile("story.md", b"The *file's* story.")
+    data = work_data(author, body="", upload=upload, title="")
+    response = author_client.post("/works/new", data)
+    assert response.status_code == 200
+    assert not Work.objects.exists()
+    assert "no need to attach the file again" in response.content.decode()
+    kept = form_values(response)
+    assert "file" in kept["body"][0] and "story" in kept["body"][0]
+    resubmit = {name: values[0] for name, values in kept.items() if name != "pseuds"}
+    resubmit.update(title="Now titled", pseuds=data["pseuds"], action="post")
+    response = author_client.post("/works/new", resubmit)
+    assert response.status_code == 302
+    assert "<em>file" in Chapter.objects.get().body
+
+
+def test_enter_without_an_action_saves_a_draft(author_client, author):
+    data = {k: v for k, v in work_data(author).items() if k != "action"}
+    author_client.post("/works/new", data)
+    assert Work.objects.get().state == WorkState.DRAFT
+
+
+def test_a_markdown_chapter_reopens_as_markdown(author_client, author):
+    data = work_data(author, body="Some *stress*.", text_format="markdown", action="post")
+    author_client.post("/works/new", data)
+    chapter = Chapter.objects.get()
+    response = author_client.get(f"/works/{chapter.work_id}/chapters/{chapter.pk}/edit")
+    kept = form_values(response)
+    assert kept["body"] == ["Some *stress*."]
+    assert kept["text_format"] == ["markdown"]
+
+
+def test_a_long_summary_is_refused_and_kept_whole(author_client, author):
+    summary = "word " * 300
+    response = author_client.post("/works/new", work_data(author, summary=summary))
+    assert response.status_code == 200
+    assert "1,250 characters" in response.content.decode()
+    assert form_values(response)["summary"] == [summary]
+    textarea = re.search(r"<textarea[^>]*id_summary[^>]*>", response.content.decode())
+    assert " maxlength=" not in textarea.group(0)

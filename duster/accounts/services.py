@@ -1,5 +1,6 @@
 import datetime as dt
 import unicodedata
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -222,7 +223,7 @@ def password_reset_request(*, email: str, site_url: str) -> None:
         except Throttled:
             continue
         transaction.on_commit(
-            lambda user=user: send_password_reset_mail.enqueue(user_id=user.pk, site_url=site_url)
+            partial(send_password_reset_mail.enqueue, user_id=user.pk, site_url=site_url)
         )
 
 

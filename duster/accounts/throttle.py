@@ -7,6 +7,7 @@ attempts through than the limits allow."""
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -186,7 +187,7 @@ def login_failures_clear(*, username: str) -> None:
 # --- Mail sent at a visitor's request ----------------------------------------------------------
 
 
-def allowance_take(*, spends: list[tuple[str, str, int | None]]) -> None:
+def allowance_take(*, spends: Sequence[tuple[str, str, int | None]]) -> None:
     """Spend one mail from each (scope, key, per_day) allowance, or raise
     Throttled and spend none. Each allows one mail per
     ACCOUNT_MAIL_INTERVAL_SECONDS and at most per_day (None: no daily cap)

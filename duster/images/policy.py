@@ -9,7 +9,9 @@ IMAGE_HOSTS_REFRESH_SECONDS.
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -86,7 +88,7 @@ def _load_hosts() -> tuple[str, ...]:
     return tuple(hosts)
 
 
-def _with_image_hosts(config: dict, hosts: tuple[str, ...]) -> dict | None:
+def _with_image_hosts(config: Mapping[str, Any], hosts: tuple[str, ...]) -> dict | None:
     """`config` (a SECURE_CSP-style dict) with the hosts added to img-src."""
     if not hosts or not config:
         return None

@@ -51,6 +51,8 @@ def image_upload(*, uploader: User, upload: UploadedFile) -> Image:
     )
     # images/<two letters>/<name>.<ext>: no folder grows past a few thousand files.
     image.file.save(f"images/{name[:2]}/{image.filename}", ContentFile(clean.data), save=False)
+    stored_name = image.file.name
+    assert stored_name is not None  # save() just named it
     try:
         with transaction.atomic():
             # One upload at a time per writer, so two at once can't both fit the quota.
@@ -59,7 +61,7 @@ def image_upload(*, uploader: User, upload: UploadedFile) -> Image:
             image.full_clean()
             image.save()
     except BaseException:
-        image.file.storage.delete(image.file.name)
+        image.file.storage.delete(stored_name)
         raise
     return image
 

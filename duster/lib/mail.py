@@ -1,4 +1,5 @@
 import os
+from typing import BinaryIO, cast
 
 from django.core.mail.backends.filebased import EmailBackend
 
@@ -31,4 +32,5 @@ class ReadableFileBackend(EmailBackend):
         headers = message.message()
         lines = [f"{name}: {headers[name]}" for name in ("Subject", "From", "To", "Date")]
         text = "\n".join(lines) + f"\n\n{message.body}\n" + "-" * 79 + "\n"
-        self.stream.write(text.encode("utf-8"))
+        # open() made the stream binary; the parent class declares a text one.
+        cast(BinaryIO, self.stream).write(text.encode("utf-8"))

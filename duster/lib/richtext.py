@@ -166,6 +166,13 @@ def rich_text_apply(obj: RichTextModel, fields: dict, plain: Iterable[str] = ())
 def full_clean_public(obj: models.Model, **kwargs: Any) -> None:
     """full_clean(), with errors on `x_source` reported as errors on `x`, the
     name callers (forms, importers) know the field by."""
+    nul = {
+        field.name: ["This text contains a NUL character, which can't be stored."]
+        for field in obj._meta.concrete_fields
+        if "\x00" in str(obj.__dict__.get(field.attname) or "")
+    }
+    if nul:
+        raise ValidationError({name.removesuffix("_source"): e for name, e in nul.items()})
     try:
         obj.full_clean(**kwargs)
     except ValidationError as error:

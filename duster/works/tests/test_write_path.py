@@ -266,3 +266,17 @@ def test_series_summary_and_notes_keep_their_source():
     series = Series.objects.get(pk=series.pk)
     assert series.summary_source == "**bold**"
     assert "<strong>bold</strong>" in series.summary
+
+
+def test_a_nul_character_gives_a_field_error_not_a_database_error():
+    author = make_user()
+    with pytest.raises(ValidationError) as error:
+        work_create(
+            pseuds=[author.default_pseud],
+            fields=_fields(title="a\x00b", summary="s\x00"),
+            tags={"fandoms": ["F\x00"]},
+            chapter={"body": "x"},
+            post=True,
+        )
+    assert {"title", "summary"} <= set(error.value.message_dict)
+    assert not Work.objects.exists()

@@ -81,7 +81,7 @@ def user_works(request, username: str):
     reader can follow "my other stories in this pairing"."""
     creator = _creator(username)
     works = works_credited_to(creator, viewer=request.user)
-    filters = {}
+    filters: dict[str, object] = {}
     pseud_id = parse_id(request.GET.get("pseud", ""))
     if pseud_id is not None:
         pseud = creator.pseuds.filter(pk=pseud_id).first()

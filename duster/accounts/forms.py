@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
@@ -19,8 +21,13 @@ UNCONFIRMED = (
     "or have us send it again."
 )
 
+if TYPE_CHECKING:  # what the mixin is mixed into, for the type checker only
+    _AuthenticationForm = auth_forms.AuthenticationForm
+else:
+    _AuthenticationForm = object
 
-class ExplainedLoginMixin:
+
+class ExplainedLoginMixin(_AuthenticationForm):
     """Say why a login was refused when the backend noted a reason (see
     duster.accounts.backends.LoginNote): too many failed attempts, or an
     address not confirmed yet. Otherwise the usual "doesn't match"."""
@@ -94,7 +101,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def get_users(self, email):
         return password_reset_recipients(email)
 
-    def save(self, *, site_url: str):
+    # Deliberately not Django's signature: the mail goes out from a task (see above).
+    def save(self, *, site_url: str):  # type: ignore[override]
         password_reset_request(email=self.cleaned_data["email"], site_url=site_url)
 
 

@@ -109,6 +109,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = ResetPasswordForm
 
     def form_valid(self, form):
+        assert self.user is not None  # form_valid() runs only for a valid link
         was_pending = self.user.is_pending
         try:
             response = super().form_valid(form)
@@ -132,7 +133,7 @@ def preferences(request):
 
 @login_required
 def pseud_edit(request, pk: int | None = None):
-    pseud = Pseud(user=request.user)
+    pseud: Pseud | None = Pseud(user=request.user)
     if pk is not None:
         pseud = Pseud.objects.filter(pk=pk, user=request.user).first()
         if pseud is None:

@@ -2,6 +2,7 @@
 text fields are converted to sanitized HTML in clean()."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -74,7 +75,13 @@ class LimitedTextField(forms.CharField):
         return attrs
 
 
-class TextFormatMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into, for the type checker only
+    _Form = forms.Form
+else:
+    _Form = object
+
+
+class TextFormatMixin(_Form):
     """Hands the typed text of `rich_fields` on as it was typed, in the chosen
     format: the services convert and sanitize it (and keep the source). An
     uploaded file replaces the body only when no body was typed."""
@@ -213,7 +220,8 @@ class PseudsField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": pk},
                 )
-        return super()._check_values(value)
+        # A private method django-stubs doesn't declare.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class WorkForm(TextFormatMixin, forms.Form):

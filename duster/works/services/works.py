@@ -268,7 +268,7 @@ def work_leave(*, work: Work, user: User) -> None:
 def work_set_tags(*, work: Work, tags: dict[str, list[str]]) -> None:
     """Replace the work's fandoms, relationships, characters and additional tags,
     keeping the order the creator typed them in."""
-    rows = []
+    rows: list[WorkTag] = []
     seen = set()
     for field, tag_type in TAG_FIELDS.items():
         for tag in tags_find_or_create(tag_type=tag_type, names=tags.get(field, [])):

@@ -384,3 +384,23 @@ def test_only_a_creator_can_reorder_chapters(author):
     data = {f"position_{one.pk}": "2", f"position_{two.pk}": "1"}
     assert other.post(f"/works/{work.pk}/chapters/order", data).status_code == 404
     assert list(work.chapters.order_by("position")) == [one, two]
+
+
+def test_preview_of_a_new_chapter_shows_it_and_saves_nothing(author_client, work):
+    data = chapter_data(body="A *new* chapter.", text_format="markdown", action="preview")
+    response = author_client.post(f"/works/{work.pk}/chapters/new", data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<em>new</em>" in page
+    assert work.chapters.count() == 1
+    assert form_values(response)["body"] == ["A *new* chapter."]
+
+
+def test_preview_of_an_edit_saves_nothing(author_client, work):
+    chapter = work.chapters.get()
+    url = f"/works/{work.pk}/chapters/{chapter.pk}/edit"
+    data = chapter_data(body="<p>Changed <b>text</b></p>", action="preview")
+    response = author_client.post(url, {**data, "version": chapter.version})
+    assert "Changed <b>text</b>" in response.content.decode()
+    chapter.refresh_from_db()
+    assert "Changed" not in chapter.body

@@ -9,12 +9,14 @@ from django.views.decorators.http import require_POST
 
 from duster.lib.forms import apply_service
 from duster.works.forms import ChapterForm, PositionsForm
+from duster.works.models import Chapter
 from duster.works.selectors import work_for_creator
 from duster.works.services.chapters import (
     EditConflict,
     chapter_create,
     chapter_delete,
     chapter_post,
+    chapter_prepare,
     chapter_reorder,
     chapter_update,
 )
@@ -32,6 +34,8 @@ def _own_chapter(request, pk: int, chapter_id: int):
 def chapter_new(request, pk: int):
     work = work_for_creator(pk, request.user)
     form = ChapterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("action") == "preview":
+        return _preview(request, form, work, None)
     if request.method == "POST" and form.is_valid():
         # Enter in a text box submits without an action: never publish then.
         post = request.POST.get("action", "draft") == "post"
@@ -47,6 +51,22 @@ def chapter_new(request, pk: int):
     return render(request, "works/chapter_form.html", {"form": form, "work": work, "chapter": None})
 
 
+def _preview(request, form: ChapterForm, work, chapter: Chapter | None):
+    """The chapter as readers will see it, above the form it came from; nothing
+    is saved (an uploaded file's text moves into the text box)."""
+    shown = None
+    if form.is_valid():
+        shown = Chapter(
+            work=work,
+            position=chapter.position if chapter else work.chapters.count() + 1,
+            text_format=form.cleaned_data["text_format"],
+        )
+        if not apply_service(form, lambda: chapter_prepare(shown, form.chapter_fields()))[0]:
+            shown = None
+    context = {"form": form, "work": work, "chapter": chapter, "preview": shown}
+    return render(request, "works/chapter_form.html", context)
+
+
 @login_required
 def chapter_edit(request, pk: int, chapter_id: int):
     work, chapter = _own_chapter(request, pk, chapter_id)
@@ -54,6 +74,8 @@ def chapter_edit(request, pk: int, chapter_id: int):
         request.POST or None, request.FILES or None, initial=ChapterForm.initial_for(chapter)
     )
     conflict = None
+    if request.method == "POST" and request.POST.get("action") == "preview":
+        return _preview(request, form, work, chapter)
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"] or 0
 

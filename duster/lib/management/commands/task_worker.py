@@ -85,10 +85,11 @@ class Command(db_worker.Command):
     help = "Run the database task worker, waiting out a locked database instead of dying"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # db_worker's handle() builds its Worker by this module-level name.
+        # db_worker's handle() builds its Worker by this module-level name, so it is
+        # swapped for the duration (mypy refuses assigning to a class name).
         original = db_worker.Worker
-        db_worker.Worker = PatientWorker
+        db_worker.Worker = PatientWorker  # type: ignore[misc]
         try:
             super().handle(*args, **options)
         finally:
-            db_worker.Worker = original
+            db_worker.Worker = original  # type: ignore[misc]

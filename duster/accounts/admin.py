@@ -14,13 +14,9 @@ class PseudInline(admin.TabularInline):
     extra = 0
 
 
-# Django's UserAdmin always has fieldsets; django-stubs types them as optional.
-assert UserAdmin.fieldsets is not None
-
-
 @admin.register(User)
 class DusterUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Preferences", {"fields": ("view_adult", "time_zone")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Preferences", {"fields": ("view_adult", "time_zone")}))
     inlines = [PseudInline]
 
 

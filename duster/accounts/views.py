@@ -133,11 +133,12 @@ def preferences(request):
 
 @login_required
 def pseud_edit(request, pk: int | None = None):
-    pseud: Pseud | None = Pseud(user=request.user)
+    pseud = Pseud(user=request.user)
     if pk is not None:
-        pseud = Pseud.objects.filter(pk=pk, user=request.user).first()
-        if pseud is None:
+        found = Pseud.objects.filter(pk=pk, user=request.user).first()
+        if found is None:
             raise Http404("No such pseud.")
+        pseud = found
     form = PseudForm(request.POST or None, instance=pseud, user=request.user)
     if request.method == "POST" and form.is_valid():
         pseud_save(pseud=form.instance)

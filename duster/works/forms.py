@@ -2,11 +2,12 @@
 text fields are converted to sanitized HTML in clean()."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from duster.accounts.models import Pseud
@@ -90,6 +91,7 @@ class TextFormatMixin(_Form):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # Django's clean() returns cleaned_data
         cleaned["text_format"] = cleaned.get("text_format") or "html"
         if "body" in self.fields and "body" not in self.errors:
             self._clean_body(cleaned)
@@ -133,7 +135,7 @@ class TextFormatMixin(_Form):
         """Should the form come back with an error, a file input comes back
         empty: put the file's text in the text box instead, so nothing is lost
         and nothing needs attaching again."""
-        data = self.data.copy()
+        data = cast("QueryDict | dict[str, Any]", self.data).copy()
         data[self.add_prefix("body")] = source
         data[self.add_prefix("text_format")] = fmt
         for field in self.rich_fields:
@@ -312,11 +314,12 @@ class WorkForm(TextFormatMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.work = work
-        self.fields["pseuds"].queryset = Pseud.objects.filter(user=user)
+        cast(PseudsField, self.fields["pseuds"]).queryset = Pseud.objects.filter(user=user)
         own_series = Creatorship.objects.filter(
             pseud__user=user, approved=True, series__isnull=False
         ).values("series_id")
-        self.fields["series"].queryset = Series.objects.filter(pk__in=own_series).order_by("title")
+        series_field = cast(forms.ModelChoiceField, self.fields["series"])
+        series_field.queryset = Series.objects.filter(pk__in=own_series).order_by("title")
         if work is None:
             self.fields["pseuds"].initial = [p.pk for p in user.pseuds.all() if p.is_default]
         else:
@@ -502,7 +505,9 @@ class SeriesForm(forms.Form):
     def __init__(self, *args, user, series=None, **kwargs):
         super().__init__(*args, **kwargs)
         if series is None:
-            self.fields["pseud"].queryset = Pseud.objects.filter(user=user)
+            cast(forms.ModelChoiceField, self.fields["pseud"]).queryset = Pseud.objects.filter(
+                user=user
+            )
             self.fields["pseud"].initial = next(
                 (p.pk for p in user.pseuds.all() if p.is_default), None
             )
@@ -527,4 +532,4 @@ class SeriesAddWorkForm(forms.Form):
 
     def __init__(self, *args, works, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["work"].queryset = works
+        cast(forms.ModelChoiceField, self.fields["work"]).queryset = works

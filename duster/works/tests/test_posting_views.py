@@ -710,3 +710,10 @@ def test_a_long_summary_is_refused_and_kept_whole(author_client, author):
     assert form_values(response)["summary"] == [summary]
     textarea = re.search(r"<textarea[^>]*id_summary[^>]*>", response.content.decode())
     assert " maxlength=" not in textarea.group(0)
+
+
+def test_after_saving_a_draft_the_page_lists_its_chapters_and_add_chapter(author_client, author):
+    response = author_client.post("/works/new", work_data(author, action="draft"), follow=True)
+    page = response.content.decode()
+    assert "Chapters of this draft" in page
+    assert "Add chapter" in page

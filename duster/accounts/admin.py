@@ -16,7 +16,10 @@ class PseudInline(admin.TabularInline):
 
 @admin.register(User)
 class DusterUserAdmin(UserAdmin):
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("Preferences", {"fields": ("view_adult", "time_zone")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Preferences", {"fields": ("view_adult", "time_zone")}),
+    )
     inlines = [PseudInline]
 
 

@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -66,7 +67,7 @@ class User(AbstractUser):
         max_length=64, default="UTC", choices=[(tz, tz) for tz in TIME_ZONES]
     )
 
-    objects = DusterUserManager()
+    objects: ClassVar[DusterUserManager] = DusterUserManager()
 
     def save(self, *args, **kwargs):
         # Every account gets its default pseud, however it is created: the

@@ -28,7 +28,7 @@ from django.test.client import encode_multipart
 from django.urls import Resolver404, URLResolver, get_resolver, resolve
 
 from duster.testing.factories import make_series, make_user, make_work
-from duster.works.models import Work
+from duster.works.models import Series, Work
 
 # Values put into path parameters, as they would appear in the address.
 PATH_VALUES = [
@@ -120,7 +120,7 @@ class Archive:
     member: object
     staff: object
     work: Work
-    series: object
+    series: Series
     values: dict[str, str]
 
 
@@ -143,6 +143,7 @@ def archive():
     invited = make_work(member, title="Together", co_creators=[author.default_pseud])
     invitation = invited.creatorships.get(pseud__user=author)
     chapter = work.chapters.order_by("position").last()
+    assert chapter is not None
     values = {
         "works:pk": str(work.pk),
         "series:pk": str(series.pk),
@@ -273,7 +274,9 @@ class Fuzzer:
             return None
         self.statuses[response.status_code // 100] += 1
         if response.status_code >= 500:
-            self._fail(who, method, path, note or body, response.status_code, response.exc_info)
+            # The test client sets exc_info on its responses; django-stubs leaves it out.
+            exc_info = response.exc_info  # type: ignore[attr-defined]
+            self._fail(who, method, path, note or body, response.status_code, exc_info)
         if "logout" in path and who in ("author", "member", "staff"):
             client.force_login(getattr(self.archive, who))
         return response
@@ -441,7 +444,7 @@ def test_malformed_paths_never_answer_5xx(fuzzer, archive):
         assert fuzzer.send("author", "GET", page).status_code == 200, "the archive is reachable"
     templates = _ordered(url_templates())
     # Every malformed path first, then the real pages (some of which delete).
-    plan = []
+    plan: list[tuple[str, bool, bool]] = []
     for template, _name in templates:
         admin = template.startswith("/admin/")
         # The admin is Django's own: a few values reach it, as a guest and as staff.
@@ -545,7 +548,7 @@ def _form_pages(archive: Archive) -> list[tuple[str, str]]:
 
 @pytest.mark.django_db
 def test_malformed_form_values_never_answer_5xx(fuzzer, archive):
-    forms = []
+    forms: list[tuple[str, Form]] = []
     for who, page in _form_pages(archive):
         response = fuzzer.send(who, "GET", page)
         assert response is not None and response.status_code == 200, page

@@ -11,6 +11,7 @@ def test_pages_answer_head_like_get(client):
     work = make_work(author, chapters=2, fandoms=["Head Fandom"])
     series = make_series(author, [work])
     chapter = work.chapters.order_by("position").last()
+    assert chapter is not None
     paths = [
         "/",
         "/works/",

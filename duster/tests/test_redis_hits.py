@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.utils import timezone
 
@@ -35,11 +36,13 @@ def redis_cache(settings):
         }
     }
     cache = caches["default"]
+    assert isinstance(cache, RedisCache)
     client = cache._cache.get_client(write=True)
-    cache.our_keys = lambda: list(client.scan_iter(match=f"{prefix}:*"))
+    # A helper for the tests, hung on the cache deliberately.
+    cache.our_keys = lambda: list(client.scan_iter(match=f"{prefix}:*"))  # type: ignore[attr-defined]
     yield cache
     # Only this test's keys: clear() would empty the whole Redis database.
-    if keys := cache.our_keys():
+    if keys := cache.our_keys():  # type: ignore[attr-defined]
         client.delete(*keys)
 
 

@@ -97,16 +97,33 @@ class TextFormatMixin(_Form):
             self._clean_body(cleaned)
         return cleaned
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:
+            # A file's text waiting for the writer to say whether it or the
+            # typed text is the chapter: carried in the form, so both are kept.
+            hidden = forms.HiddenInput
+            self.fields["kept_file"] = forms.CharField(
+                required=False, strip=False, widget=hidden, max_length=2 * BODY_MAX
+            )
+            self.fields["kept_file_format"] = forms.ChoiceField(
+                choices=TEXT_FORMAT_CHOICES, required=False, widget=hidden
+            )
+            self.fields["kept_file_name"] = forms.CharField(
+                required=False, max_length=255, widget=hidden
+            )
+            self.fields["keep"] = forms.ChoiceField(
+                label="Which chapter text should be kept?",
+                choices=[("typed", "The text in the box"), ("file", "The file's text")],
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
     def _clean_body(self, cleaned: dict) -> None:
         upload = cleaned.get("upload")
         typed = self.data.get(self.add_prefix("body"), "").strip()
-        if upload and typed:
-            self.add_error(
-                "upload",
-                "You typed chapter text and chose a file: keep one. Clear the chapter text "
-                "to use the file, or remove the file to keep what you typed (it is kept below).",
-            )
-        elif upload:
+        file = None
+        if upload:
             if upload.size > UPLOAD_MAX_BYTES:
                 self.add_error("upload", "Upload a file of 10 MB or less.")
                 return
@@ -115,19 +132,44 @@ class TextFormatMixin(_Form):
             except text.TextFormatError as error:
                 self.add_error("upload", str(error))
                 return
+            file = (source, fmt, upload.name)
+        elif cleaned.get("kept_file"):
+            file = (
+                cleaned["kept_file"],
+                cleaned.get("kept_file_format") or "html",
+                cleaned.get("kept_file_name") or "the file",
+            )
+        if file and typed:
+            keep = cleaned.get("keep")
+            if keep == "typed":
+                return
+            if keep != "file":
+                data = cast("QueryDict | dict[str, Any]", self.data).copy()
+                data[self.add_prefix("kept_file")] = file[0]
+                data[self.add_prefix("kept_file_format")] = file[1]
+                data[self.add_prefix("kept_file_name")] = file[2]
+                self.data = data
+                self.add_error(
+                    "keep",
+                    f"You typed chapter text and attached “{file[2][:80]}”: choose which one "
+                    "is the chapter. Both are kept until you do.",
+                )
+                return
+        if file:
+            source, fmt, name = file
             if fmt != cleaned["text_format"]:
                 # One format per chapter: other typed text becomes the HTML it stands for.
-                for name in self.rich_fields:
-                    if name != "body" and cleaned.get(name):
+                for field in self.rich_fields:
+                    if field != "body" and cleaned.get(field):
                         try:
-                            cleaned[name] = text.to_html(cleaned[name], cleaned["text_format"])
+                            cleaned[field] = text.to_html(cleaned[field], cleaned["text_format"])
                         except text.TextFormatError as error:
-                            self.add_error(name, str(error))
+                            self.add_error(field, str(error))
                 if fmt != "html" and any(cleaned.get(n) for n in self.rich_fields if n != "body"):
                     source, fmt = text.to_html(source, fmt), "html"
                 cleaned["text_format"] = fmt
             cleaned["body"] = source
-            self._keep_upload(upload.name, source, cleaned["text_format"])
+            self._keep_upload(name, source, cleaned["text_format"])
         elif not typed:
             self.add_error("body", "Type or paste the chapter text, or upload a file.")
 
@@ -138,6 +180,8 @@ class TextFormatMixin(_Form):
         data = cast("QueryDict | dict[str, Any]", self.data).copy()
         data[self.add_prefix("body")] = source
         data[self.add_prefix("text_format")] = fmt
+        for name_ in ("kept_file", "kept_file_format", "kept_file_name", "keep"):
+            data.pop(self.add_prefix(name_), None)
         for field in self.rich_fields:
             if field != "body" and field in self.cleaned_data:
                 data[self.add_prefix(field)] = self.cleaned_data[field]

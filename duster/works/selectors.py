@@ -16,6 +16,7 @@ for everyone but its own accepted creators:
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
@@ -201,7 +202,18 @@ def tag_on_works(slug: str, tag_type: TagType, works) -> Tag | None:
     return Tag.objects.filter(Exists(on_works), slug=slug, type=tag_type).first()
 
 
-def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, list[Tag]]:
+if TYPE_CHECKING:  # a Tag with the `count` that tag_facets annotates
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _Counted(TypedDict):
+        count: int
+
+    CountedTag = WithAnnotations[Tag, _Counted]
+
+
+def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, list["CountedTag"]]:
     """For each of `tag_types`, its tags on `works`, most used first, each
     with `.count`: one pass over the works' tags whatever the number of types
     (a prolific creator's works carry ten thousand tags)."""
@@ -213,7 +225,7 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
         .filter(rank__lte=limit)
         .order_by("rank")
     )
-    facets: dict[str, list[Tag]] = {tag_type: [] for tag_type in tag_types}
+    facets: dict[str, list[CountedTag]] = {tag_type: [] for tag_type in tag_types}
     for tag in tags:
         facets[tag.type].append(tag)
     return facets

@@ -16,8 +16,9 @@ def value_of(response, field: str) -> str:
     textarea = re.search(rf'<textarea[^>]*name="{field}"[^>]*>\n?(.*?)</textarea>', html, re.S)
     if textarea:
         return unescape(textarea.group(1))
-    tag = re.search(rf'<input[^>]*name="{field}"[^>]*>', html).group(0)
-    value = re.search(r'value="([^"]*)"', tag)
+    found = re.search(rf'<input[^>]*name="{field}"[^>]*>', html)
+    assert found, f"no {field} field on the page"
+    value = re.search(r'value="([^"]*)"', found.group(0))
     return unescape(value.group(1)) if value else ""
 
 
@@ -47,7 +48,9 @@ def activation_link() -> str:
 
 def link_in(message, path: str) -> str:
     """The path of the first link in a mail that starts with `path`."""
-    return re.search(rf"http://testserver({re.escape(path)}\S*)", message.body).group(1)
+    link = re.search(rf"http://testserver({re.escape(path)}\S*)", message.body)
+    assert link, f"no {path} link in the mail"
+    return link.group(1)
 
 
 def mails_with(subject_part: str) -> list:

@@ -19,8 +19,11 @@ def login_links(response) -> list[str]:
 
 
 def header_login_link(response) -> str:
-    header = re.search(r"<header.*?</header>", response.content.decode(), re.S).group(0)
-    return unescape(re.search(r'<a href="([^"]*)">Log in</a>', header).group(1))
+    header = re.search(r"<header.*?</header>", response.content.decode(), re.S)
+    assert header
+    link = re.search(r'<a href="([^"]*)">Log in</a>', header.group(0))
+    assert link
+    return unescape(link.group(1))
 
 
 @pytest.mark.parametrize(

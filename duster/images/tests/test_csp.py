@@ -140,6 +140,7 @@ def test_nonce_and_report_only_policy_keep_working(settings):
 
     stack = ContentSecurityPolicyMiddleware(ImagesMiddleware(view))
     response = stack(RequestFactory().get("/"))
+    assert isinstance(response, HttpResponse)
     nonce = response.content.decode().split('"')[1]
     assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
     assert "img-src 'self' data: https://i.imgur.com" in response["Content-Security-Policy"]
@@ -152,8 +153,11 @@ def test_a_view_that_chose_its_own_policy_keeps_it():
 
     def view(request):
         response = HttpResponse("")
-        response._csp_config = {"default-src": [CSP.NONE]}  # as @csp_override does
+        # As @csp_override does (a private attribute, set deliberately).
+        response._csp_config = {"default-src": [CSP.NONE]}  # type: ignore[attr-defined]
         return response
 
     stack = ContentSecurityPolicyMiddleware(ImagesMiddleware(view))
-    assert stack(RequestFactory().get("/"))["Content-Security-Policy"] == "default-src 'none'"
+    response = stack(RequestFactory().get("/"))
+    assert isinstance(response, HttpResponse)
+    assert response["Content-Security-Policy"] == "default-src 'none'"

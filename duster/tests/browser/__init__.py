@@ -3,6 +3,7 @@ accessibility checks (axe-core, the Nu HTML Checker) on the archive's pages."""
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from django.conf import settings
@@ -18,7 +19,7 @@ def sideways_overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def tool_missing(reason: str):
+def tool_missing(reason: str) -> NoReturn:
     """Skip on a machine without the tool; fail where it must be there (CI sets
     DUSTER_REQUIRE_TEST_TOOLS), so a broken install can't pass as a skip."""
     if os.environ.get("DUSTER_REQUIRE_TEST_TOOLS"):

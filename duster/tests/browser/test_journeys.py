@@ -59,7 +59,9 @@ def test_new_user_signs_up_posts_a_work_in_chapters_and_reads_it_on_a_phone(open
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
 
     assert len(mailoutbox) == 1
-    link = re.search(r"https?://\S+/account/activate/\S+/", mailoutbox[0].body).group(0)
+    found = re.search(r"https?://\S+/account/activate/\S+/", mailoutbox[0].body)
+    assert found
+    link = found.group(0)
     page.goto(link)
     expect(page.get_by_text("Your account is confirmed")).to_be_visible()
 

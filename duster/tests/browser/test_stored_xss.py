@@ -63,6 +63,7 @@ def test_the_corpus_stored_on_every_path_never_runs(open_page, tmp_path, admin_u
     admin = Client()
     admin.force_login(admin_user)
     series = Series.objects.first()
+    assert series is not None
     admin.post(
         f"/admin/works/series/{series.pk}/change/",
         {
@@ -83,8 +84,13 @@ def test_the_corpus_stored_on_every_path_never_runs(open_page, tmp_path, admin_u
     pages += [out.getvalue().strip().splitlines()[-1], series.get_absolute_url(), "/works/"]
 
     page = open_page("desktop", bypass_csp=True)
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs: list[str] = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     for url in pages:
         page.goto(url)
         page.wait_for_load_state("load")

@@ -154,6 +154,7 @@ class TestWhatIsRemembered:
         for number in (5, 3, 9):
             record, gain = hits_module._take(record, digest(number))
             assert gain == 1
+        assert record is not None
         assert len(record) == 12
         assert hits_module._take(record, digest(3)) == (None, 0)
 
@@ -167,6 +168,7 @@ class TestWhatIsRemembered:
         for number in range(0, 2 * BITMAP_BYTES, 2):  # 4,096 visitors, every other slot
             record, gain = hits_module._take(record, digest(number))
             assert gain >= 1
+        assert record is not None
         assert len(record) == BITMAP_BYTES
         # A visitor seen already (in a taken slot) adds nothing; a new slot adds.
         assert hits_module._take(record, digest(0)) == (None, 0)

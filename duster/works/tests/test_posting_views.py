@@ -244,6 +244,7 @@ def test_only_a_creator_can_edit_a_work(author):
 def test_backdated_work_shows_its_publication_date(author_client, author):
     author_client.post("/works/new", work_data(author, published_on="2011-03-04"))
     work = Work.objects.get()
+    assert work.published_at is not None
     assert work.published_at.date() == dt.date(2011, 3, 4)
     assert "2011-03-04" in Client().get(work.get_absolute_url()).content.decode()
 
@@ -354,8 +355,14 @@ def test_typed_text_and_an_upload_together_ask_which_to_keep(author_client, auth
     assert response.status_code == 200
     assert not Chapter.objects.exists()
     page = response.content.decode()
-    assert "keep one" in page
-    assert "Typed." in page
+    assert "choose which one" in page
+    kept = form_values(response)
+    assert kept["body"] == ["Typed."]
+    assert kept["kept_file"] == ["From the file."]
+    resubmit: dict[str, object] = {n: v[0] for n, v in kept.items() if n != "pseuds"}
+    resubmit.update(pseuds=[author.default_pseud.pk], keep="file", action="post")
+    assert author_client.post("/works/new", resubmit).status_code == 302
+    assert Chapter.objects.get().body == "<p>From the file.</p>"
 
 
 def test_script_in_an_uploaded_html_file_never_reaches_the_page(author_client, author):
@@ -662,7 +669,9 @@ def test_every_form_page_carries_a_csrf_token(author, page):
     series = make_series(author, works=[work])
     client = Client(enforce_csrf_checks=True)
     client.force_login(author)
-    url = page.format(work=work.pk, chapter=work.chapters.first().pk, series=series.pk)
+    chapter = work.chapters.first()
+    assert chapter is not None
+    url = page.format(work=work.pk, chapter=chapter.pk, series=series.pk)
     response = client.get(url)
     assert response.status_code == 200
     assert 'name="csrfmiddlewaretoken"' in response.content.decode()
@@ -709,6 +718,7 @@ def test_a_long_summary_is_refused_and_kept_whole(author_client, author):
     assert "1,250 characters" in response.content.decode()
     assert form_values(response)["summary"] == [summary]
     textarea = re.search(r"<textarea[^>]*id_summary[^>]*>", response.content.decode())
+    assert textarea
     assert " maxlength=" not in textarea.group(0)
 
 

@@ -2,6 +2,8 @@
 creators or series entries: each page is measured on a small archive, the
 archive grows, and the page must cost exactly as many queries again."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -27,7 +29,11 @@ class Archive:
     def __init__(self):
         self.author = make_user("author")
         self.reader = make_user("reader")
-        tags = {"relationships": [PAIRING], "characters": ["Ada"], "freeforms": ["Fluff"]}
+        tags: dict[str, Any] = {
+            "relationships": [PAIRING],
+            "characters": ["Ada"],
+            "freeforms": ["Fluff"],
+        }
         self.oneshot = make_work(self.author, title="One Shot", **tags)
         self.serial = make_work(self.author, title="Serial", chapters=2, expected_chapters=None)
         self.unsigned = make_work(self.author, title="Unsigned", anonymous=True, **tags)

@@ -184,7 +184,9 @@ def test_metadata_block_shows_the_tags_and_dates(client, author):
 
 def continue_form(html: str) -> str:
     """The notice's "Yes, continue" form."""
-    return re.search(r'<form method="post" action="[^"]*view_adult".*?</form>', html, re.S).group(0)
+    form = re.search(r'<form method="post" action="[^"]*view_adult".*?</form>', html, re.S)
+    assert form
+    return form.group(0)
 
 
 @pytest.mark.parametrize("rating", ["mature", "explicit", "not_rated"])
@@ -461,7 +463,9 @@ def test_the_owner_sees_their_drafts_with_their_last_saved_time(author):
     make_work(author, title="Out In The World")
     response = logged_in(author).get("/users/author/")
     html = response.content.decode()
-    drafts = re.search(r'<section class="drafts".*?</section>', html, re.S).group(0)
+    section = re.search(r'<section class="drafts".*?</section>', html, re.S)
+    assert section
+    drafts = section.group(0)
     assert '<h2 id="drafts-heading">Drafts</h2>' in drafts
     assert drafts.index("Newer Draft") < drafts.index("Older Draft")
     assert f'<a href="/works/{newer.pk}/">Newer Draft</a>' in drafts
@@ -564,11 +568,13 @@ def test_blurb_shows_what_a_reader_needs(client, author):
         chapters=2,
         expected_chapters=3,
     )
-    blurb = re.search(
+    found = re.search(
         rf'<li class="work blurb group" id="work_{work.pk}">.*?</li>\s*</ol>',
         client.get("/works/").content.decode(),
         re.S,
-    ).group(0)
+    )
+    assert found
+    blurb = found.group(0)
     words = " ".join(unescape(re.sub(r"<[^>]+>", " ", blurb)).split())
     assert f'<a href="/works/{work.pk}/">Blurbed</a>' in blurb
     assert f'href="/users/author/works?pseud={author.default_pseud.pk}">author</a>' in blurb
@@ -623,3 +629,18 @@ def test_posting_the_last_planned_chapter_completes_the_work(client, author):
     html = client.get("/works/").content.decode()
     assert '<span class="visually-hidden">Complete work</span>' in html
     assert "Chapters: 2/2" in text(client.get("/works/"))
+
+
+def test_an_outside_image_in_a_chapter_is_not_loaded(client):
+    from duster.works.services.chapters import chapter_update
+
+    work = make_work(make_user())
+    chapter = work.chapters.get()
+    chapter_update(
+        chapter=chapter,
+        fields={"body": '<p>Look</p><img src="https://tracker.example/p.gif" alt="a cat">'},
+        version=chapter.version,
+    )
+    page = client.get(work.get_absolute_url()).content.decode()
+    assert '<img src="https://tracker.example' not in page
+    assert "a cat" in page

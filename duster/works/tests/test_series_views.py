@@ -60,7 +60,9 @@ def test_works_are_added_at_the_position_asked_for(author_client, author, works)
     assert order(series) == ["Third", "Second", "First Posted"]
 
     page = author_client.get(f"/series/{series.pk}/edit").content.decode()
-    choices = re.search(r'<select name="work".*?</select>', page, re.S).group(0)
+    select = re.search(r'<select name="work".*?</select>', page, re.S)
+    assert select
+    choices = select.group(0)
     assert "First Posted" not in choices  # already in the series
 
 

@@ -56,12 +56,12 @@ def _preview(request, form: ChapterForm, work, chapter: Chapter | None):
     is saved (an uploaded file's text moves into the text box)."""
     shown = None
     if form.is_valid():
-        shown = Chapter(
+        shown = draft = Chapter(
             work=work,
             position=chapter.position if chapter else work.chapters.count() + 1,
             text_format=form.cleaned_data["text_format"],
         )
-        if not apply_service(form, lambda: chapter_prepare(shown, form.chapter_fields()))[0]:
+        if not apply_service(form, lambda: chapter_prepare(draft, form.chapter_fields()))[0]:
             shown = None
     context = {"form": form, "work": work, "chapter": chapter, "preview": shown}
     return render(request, "works/chapter_form.html", context)

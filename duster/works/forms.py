@@ -24,13 +24,16 @@ from duster.works.models import (
     Series,
     Work,
 )
+from duster.works.rules import (  # noqa: E402 - one definition of each limit
+    BODY_MAX,
+    EXPECTED_CHAPTERS_MAX,
+    FREEFORM_MAX,
+    NOTES_MAX,
+    SUMMARY_MAX,
+    TAGS_PER_TYPE_MAX,
+    UPLOAD_MAX_BYTES,
+)
 
-SUMMARY_MAX = 1250
-NOTES_MAX = 5000
-BODY_MAX = 500_000
-FREEFORM_MAX = 75
-TAGS_PER_TYPE_MAX = 75
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 EARLIEST_PUBLICATION = dt.date(1900, 1, 1)
 
 WORK_FORM_FIELDS = (
@@ -317,7 +320,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         label="Expected number of chapters",
         required=False,
         min_value=1,
-        max_value=10_000,
+        max_value=EXPECTED_CHAPTERS_MAX,
         help_text="Leave empty if you don't know yet (shown as “?”).",
     )
     published_on = forms.DateField(

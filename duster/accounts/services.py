@@ -301,4 +301,12 @@ def send_lockout_mail(*, user_id: int, site_url: str) -> None:
 def pseud_save(*, pseud: Pseud) -> Pseud:
     pseud.full_clean()
     pseud.save()
+    # Bylines show the pseud's name: the works it is credited on changed.
+    from duster.works.services.stats import works_touch
+
+    works_touch(
+        work_ids=list(
+            pseud.creatorships.filter(work__isnull=False).values_list("work_id", flat=True)
+        )
+    )
     return pseud

@@ -280,3 +280,19 @@ def test_a_nul_character_gives_a_field_error_not_a_database_error():
         )
     assert {"title", "summary"} <= set(error.value.message_dict)
     assert not Work.objects.exists()
+
+
+def test_renaming_a_pseud_moves_its_works_modified_at():
+    from duster.accounts.models import Pseud
+    from duster.accounts.services import pseud_save
+
+    author = make_user()
+    pseud = Pseud.objects.create(user=author, name="Quill")
+    work = make_work(author)
+    work_update(
+        work=work, pseuds=[pseud], fields={}, tags={"fandoms": ["Lamplighter Chronicles"]}
+    )
+    before = Work.objects.get(pk=work.pk).modified_at
+    pseud.name = "Quill Two"
+    pseud_save(pseud=pseud)
+    assert Work.objects.get(pk=work.pk).modified_at > before

@@ -289,9 +289,7 @@ def test_renaming_a_pseud_moves_its_works_modified_at():
     author = make_user()
     pseud = Pseud.objects.create(user=author, name="Quill")
     work = make_work(author)
-    work_update(
-        work=work, pseuds=[pseud], fields={}, tags={"fandoms": ["Lamplighter Chronicles"]}
-    )
+    work_update(work=work, pseuds=[pseud], fields={}, tags={"fandoms": ["Lamplighter Chronicles"]})
     before = Work.objects.get(pk=work.pk).modified_at
     pseud.name = "Quill Two"
     pseud_save(pseud=pseud)

@@ -20,6 +20,13 @@ def client_address(request) -> str | None:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= proxies:
             address = hops[-proxies]
+    return address_key(address)
+
+
+def address_key(address: str) -> str | None:
+    """An IPv4 address as it is, an IPv6 one as its /64 network; text that is
+    no address, cut short (None when empty)."""
+    address = address.strip()
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

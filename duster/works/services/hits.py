@@ -34,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from duster.accounts.client import address_key
 from duster.works.models import Work
 
 logger = logging.getLogger(__name__)
@@ -49,16 +50,12 @@ def hit_visitor(*, user: Any, address: str) -> str:
     """Who counts as one visitor: a user id, or a guest's address (an IPv6 /64)."""
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
+    key = address_key(address)  # an address, or an IPv6 /64 already
     try:
-        ip = ipaddress.ip_address(address.strip())
+        ipaddress.ip_network(key or "")
     except ValueError:
         return "guest:unknown"
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return f"guest:{ip.ipv4_mapped}"
-        network = ipaddress.IPv6Network((ip, 64), strict=False)
-        return f"guest:{network}"
-    return f"guest:{ip}"
+    return f"guest:{key}"
 
 
 def work_record_hit(*, work: Work, visitor: str) -> bool:

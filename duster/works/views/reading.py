@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from duster.accounts.client import client_address
 from duster.lib.urls import parse_id
 from duster.works.models import Work
 from duster.works.selectors import chapters_for_reader, series_places, work_for_reader
@@ -41,8 +42,9 @@ def work_view_adult(request, pk: int):
 
 
 def _visitor(request) -> str:
-    # The address, not the User-Agent: a script can change that on every request.
-    return hit_visitor(user=request.user, address=request.META.get("REMOTE_ADDR", ""))
+    # The address (behind trusted proxies, the one they saw), not the
+    # User-Agent: a script can change that on every request.
+    return hit_visitor(user=request.user, address=client_address(request) or "")
 
 
 def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter_page=False):

@@ -22,6 +22,8 @@ from django.utils.text import slugify
 
 from duster.accounts.models import Pseud, User
 from duster.lib.text import word_count
+from duster.tags.filtering import work_filter_tags_refresh
+from duster.tags.fixed import fixed_tags
 from duster.tags.models import Tag, TagType, tag_key
 from duster.works.models import (
     ArchiveWarning,
@@ -303,7 +305,13 @@ class _Archive:
         made = [self._work() for _ in range(n)]
         Work.objects.bulk_create(work for work, *_ in made)
         chapters, work_tags, credits = [], [], []
+        fixed = fixed_tags()
         for work, work_chapters, tags, pseuds in made:
+            # Warnings and categories are fixed tags; bulk_create left them pending.
+            pending = work.__dict__.pop("fixed_pending", {})
+            tags = tags + [
+                fixed[kind][value] for kind, values in pending.items() for value in values
+            ]
             for chapter in work_chapters:
                 chapter.work = work  # now that it has a primary key
             chapters += work_chapters
@@ -316,6 +324,7 @@ class _Archive:
         Chapter.objects.bulk_create(chapters, batch_size=500)
         WorkTag.objects.bulk_create(work_tags, batch_size=2000)
         Creatorship.objects.bulk_create(credits, batch_size=2000)
+        work_filter_tags_refresh(work_ids=[work.pk for work, *_ in made])
 
     def _series(self, own_works: dict[int, list[Work]]) -> None:
         """About a third of the creators with two or more works group some of

@@ -34,6 +34,9 @@ def work_import_file(
     fmt: str = "auto",
     title: str | None = None,
     fandoms: list[str] | None = None,
+    relationships: list[str] | None = None,
+    characters: list[str] | None = None,
+    freeforms: list[str] | None = None,
     rating: str | None = None,
     summary: str = "",
 ) -> Work:
@@ -63,7 +66,12 @@ def work_import_file(
         return work_create(
             pseuds=[user.default_pseud],
             fields=fields,
-            tags={"fandoms": fandoms or ["Unsorted"]},
+            tags={
+                "fandoms": fandoms or ["Unsorted"],
+                "relationships": relationships or [],
+                "characters": characters or [],
+                "freeforms": freeforms or [],
+            },
             chapter={"title": "", "body": body},
             post=True,
         )

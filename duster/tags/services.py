@@ -4,18 +4,25 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from duster.tags.models import Tag, TagType, tag_key
-
-MAX_TAG_LENGTH = 150
+from duster.tags.models import (
+    FIXED_TYPES,
+    Tag,
+    TagType,
+    tag_key,
+    tag_name_normalize,
+    tag_name_validate,
+)
+from duster.tags.models import MAX_TAG_LENGTH as MAX_TAG_LENGTH  # the forms' limit
 
 
 def split_tag_names(text: str) -> list[str]:
-    """'a, b ,, A' -> ['a', 'b']: trimmed, inner white space folded, first spelling wins."""
+    """'a, b ,, A' -> ['a', 'b']: trimmed, inner white space folded, first
+    spelling wins among names that are one tag (case and accents aside)."""
     names: dict[str, str] = {}
     for raw in text.split(","):
-        name = " ".join(raw.split())
+        name = tag_name_normalize(raw)
         if name:
-            names.setdefault(name.casefold(), name)
+            names.setdefault(tag_key(name), name)
     return list(names.values())
 
 
@@ -37,18 +44,7 @@ def tag_names_parse(text: str) -> list[str]:
 def tags_validate(names: list[str]) -> None:
     """Each name a usable tag name: not empty, not too long, no comma or NUL."""
     for name in names:
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError("A tag name can't be empty.")
-        if "," in name:
-            raise ValidationError(
-                f"Commas separate tags and can't be part of a tag name (“{name[:60]}”)."
-            )
-        if "\x00" in name:
-            raise ValidationError("A tag name can't contain a NUL character.")
-        if len(name) > MAX_TAG_LENGTH:
-            raise ValidationError(
-                f"Tags can be at most {MAX_TAG_LENGTH} characters: “{name[:40]}…” is longer."
-            )
+        tag_name_validate(name)
 
 
 def _unique_slug(name: str) -> str:
@@ -61,12 +57,16 @@ def _unique_slug(name: str) -> str:
 
 
 def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
-    """The tags of one type for `names`, creating the ones nobody used yet."""
+    """The tags of one type for `names`, creating the ones nobody used yet.
+    Names that differ only in case, accents or spacing are one tag. Fixed
+    types (ratings, warnings, categories) can't be extended."""
+    if tag_type in FIXED_TYPES:
+        raise ValueError(f"{tag_type} tags are a fixed set: use duster.tags.fixed.")
     if not names:
         return []
     folded: dict[str, str] = {}
     for name in names:
-        folded.setdefault(tag_key(name), name)  # the first spelling wins
+        folded.setdefault(tag_key(name), tag_name_normalize(name))  # the first spelling wins
     existing = {tag.key: tag for tag in Tag.objects.filter(type=tag_type, key__in=list(folded))}
     tags = []
     for key, name in folded.items():

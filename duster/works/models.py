@@ -12,7 +12,7 @@ from duster.accounts.models import Pseud, User
 from duster.lib.richtext import RichTextModel
 from duster.lib.text import word_count
 from duster.lib.urls import fast_reverse
-from duster.tags.models import Tag, TagType
+from duster.tags.models import Tag, TagType, tag_key
 from duster.works.rules import (
     BODY_MAX,
     EXPECTED_CHAPTERS_MAX,
@@ -58,6 +58,18 @@ class Category(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Fixed tags' keys to the values works use, per fixed type.
+FIXED_CHOICES: dict[str, type[models.TextChoices]] = {
+    TagType.RATING: Rating,
+    TagType.WARNING: ArchiveWarning,
+    TagType.CATEGORY: Category,
+}
+FIXED_VALUES: dict[str, dict[str, str]] = {
+    tag_type: {tag_key(choice.label): choice.value for choice in choices}
+    for tag_type, choices in FIXED_CHOICES.items()
+}
+
+
 class CommentPolicy(models.TextChoices):
     REGISTERED = "registered", "Only registered users can comment"
     ANYONE = "anyone", "Registered users and guests can comment"
@@ -98,7 +110,7 @@ class WorkQuerySet(models.QuerySet):
             models.Prefetch("creatorships", queryset=byline_credits(), to_attr="credits"),
             models.Prefetch(
                 "tags",
-                queryset=Tag.objects.only("id", "name", "type", "slug").order_by(
+                queryset=Tag.objects.only("id", "name", "key", "type", "slug").order_by(
                     "worktag__position"
                 ),
             ),
@@ -119,6 +131,10 @@ def _source(limit: int | None = None, label: str = "") -> models.TextField:
     )
 
 
+# What Work works out once from its tags.
+_TAG_CACHES = ("_tags_by_type", "warning_labels", "category_labels", "symbols")
+
+
 class Work(RichTextModel):
     RICH_TEXT = ("summary", "notes", "end_notes")
 
@@ -132,9 +148,13 @@ class Work(RichTextModel):
     end_notes_source = _source(NOTES_MAX, "end notes")
     language = models.CharField(max_length=20, choices=LANGUAGES, default="en")
     rating = models.CharField(max_length=20, choices=Rating.choices)
-    warnings = models.JSONField(default=list, validators=[validate_warnings])
-    categories = models.JSONField(default=list, blank=True, validators=[validate_categories])
+    # Warnings and categories are WorkTag rows pointing at fixed tags (see
+    # `warnings` and `categories` below); the rating's fixed tag is only in
+    # the filter tags.
     tags = models.ManyToManyField(Tag, through="WorkTag", related_name="works")
+    filter_tags = models.ManyToManyField(
+        Tag, through="tags.FilterTagging", related_name="filtered_works"
+    )
     expected_chapters = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -201,6 +221,59 @@ class Work(RichTextModel):
     @cached_property
     def language_name(self) -> str:
         return LANGUAGE_NAMES.get(self.language, self.language)
+
+    # Archive warnings and categories as lists of values, read from the
+    # work's fixed tags; set here (Work(warnings=[…]), a service's `fields`),
+    # they are written as tags by work_set_tags.
+    @property
+    def warnings(self) -> list[str]:
+        return self._fixed_values(TagType.WARNING)
+
+    @warnings.setter
+    def warnings(self, values: list[str]) -> None:
+        self._fixed_set(TagType.WARNING, values)
+
+    @property
+    def categories(self) -> list[str]:
+        return self._fixed_values(TagType.CATEGORY)
+
+    @categories.setter
+    def categories(self, values: list[str]) -> None:
+        self._fixed_set(TagType.CATEGORY, values)
+
+    def _fixed_set(self, tag_type: TagType, values: list[str]) -> None:
+        self.__dict__.setdefault("fixed_pending", {})[tag_type] = list(values or [])
+        self._forget_tags()
+
+    def _forget_tags(self) -> None:
+        for name in (*_TAG_CACHES, "blurb_key", "blurb_tags"):
+            self.__dict__.pop(name, None)
+
+    def tags_changed(self) -> None:
+        """After its tags were written: read them afresh next time."""
+        self.__dict__.pop("fixed_pending", None)
+        self._forget_tags()
+        getattr(self, "_prefetched_objects_cache", {}).pop("tags", None)
+
+    def _fixed_values(self, tag_type: TagType) -> list[str]:
+        pending = self.__dict__.get("fixed_pending", {})
+        if tag_type in pending:
+            return pending[tag_type]
+        if self.pk is None:
+            return []
+        values = FIXED_VALUES[tag_type]
+        return [values[t.key] for t in self.tags_of(tag_type) if t.key in values]
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for name, check in (("warnings", validate_warnings), ("categories", validate_categories)):
+            try:
+                check(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
     @cached_property
     def warning_labels(self) -> list[str]:

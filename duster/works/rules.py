@@ -2,6 +2,7 @@
 allowed value. The models and services enforce them; the forms reuse them for
 their help texts and character counters."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 TITLE_MAX = 255
@@ -9,7 +10,6 @@ SUMMARY_MAX = 1250
 NOTES_MAX = 5000
 BODY_MAX = 500_000
 TAGS_PER_TYPE_MAX = 75
-FREEFORM_MAX = 75
 EXPECTED_CHAPTERS_MAX = 10_000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
@@ -52,3 +52,11 @@ def validate_categories(value) -> None:
         raise ValidationError(f"“{str(unknown[0])[:40]}” is not a category.", code="invalid_choice")
     if len(set(value)) != len(value):
         raise ValidationError("Each category can be chosen once.", code="duplicate")
+
+
+def tag_limit(field: str) -> int:
+    """How many tags of one kind (a posting-form field name) a work may carry;
+    the cap on additional tags is the archive's own setting."""
+    if field == "freeforms":
+        return settings.ADDITIONAL_TAGS_MAX
+    return TAGS_PER_TYPE_MAX

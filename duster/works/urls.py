@@ -56,6 +56,4 @@ urlpatterns = [
     path("users/<str:username>/", lists.user_detail, name="user_detail"),
     path("users/<str:username>/works", lists.user_works, name="user_works"),
     path("users/<str:username>/series", lists.user_series, name="user_series"),
-    path("tags/<str:slug>/", lists.tag_detail, name="tag_detail"),
-    path("tags/<str:slug>/works", lists.tag_works, name="tag_works"),
 ]

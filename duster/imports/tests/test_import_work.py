@@ -42,6 +42,32 @@ class TestImportWork:
         body = work.chapters.get().body
         assert "<hr>" in body and "<p>After the break.</p>" in body
 
+    def test_relationships_characters_and_tags_can_be_given_several_times(self, tmp_path):
+        make_user("alice")
+        story = tmp_path / "story.txt"
+        story.write_text("Text.", encoding="utf-8")
+        _run(
+            story,
+            *("--creator", "alice", "--fandom", "Lamplighter"),
+            *("--relationship", "Ada/Bram", "--relationship", "Ada & Cy"),
+            *("--character", "Ada", "--character", "Bram"),
+            *("--tag", "Slow Burn", "--tag", "  Found   Family "),
+        )
+        work = Work.objects.for_listing().get()
+        assert [t.name for t in work.relationships()] == ["Ada/Bram", "Ada & Cy"]
+        assert [t.name for t in work.characters()] == ["Ada", "Bram"]
+        assert [t.name for t in work.freeforms()] == ["Slow Burn", "Found Family"]
+        assert work.filter_tags.filter(name="Ada/Bram").exists()
+
+    def test_a_tag_with_a_comma_is_refused_in_one_line(self, tmp_path):
+        make_user("alice")
+        story = tmp_path / "story.txt"
+        story.write_text("Text.", encoding="utf-8")
+        with pytest.raises(CommandError, match="Commas separate tags") as error:
+            _run(story, "--creator", "alice", "--tag", "Angst, Fluff")
+        assert "\n" not in str(error.value)
+        assert not Work.objects.exists()
+
     def test_docx_markdown_and_html_are_read_by_extension_or_by_format(self, tmp_path):
         make_user("alice")
         _run(_docx(tmp_path), "--creator", "alice", "--title", "Docx")

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from duster.accounts.models import Pseud, User
 from duster.lib.richtext import full_clean_public, rich_text_apply
+from duster.tags.filtering import work_filter_tags_refresh
+from duster.tags.fixed import fixed_tags
 from duster.tags.models import TagType
 from duster.tags.services import tags_find_or_create, tags_validate
 from duster.works.models import Chapter, Creatorship, Series, Work, WorkState, WorkTag
-from duster.works.rules import FREEFORM_MAX, TAGS_PER_TYPE_MAX
+from duster.works.rules import tag_limit
 from duster.works.services.chapters import as_datetime, chapter_prepare, lock_work
 from duster.works.services.stats import work_refresh
 
@@ -36,12 +38,6 @@ TAG_FIELDS = {
     "relationships": TagType.RELATIONSHIP,
     "characters": TagType.CHARACTER,
     "freeforms": TagType.FREEFORM,
-}
-TAG_LIMITS = {
-    "fandoms": TAGS_PER_TYPE_MAX,
-    "relationships": TAGS_PER_TYPE_MAX,
-    "characters": TAGS_PER_TYPE_MAX,
-    "freeforms": FREEFORM_MAX,
 }
 # The first chapter's fields as the posting form names them.
 _CHAPTER_ERROR_NAMES = {"title": "chapter_title", "published_at": "published_on"}
@@ -77,7 +73,8 @@ class _Errors:
 def work_validate_tags(tags: dict[str, list[str]]) -> None:
     """At least one fandom; per-type caps; each name a valid tag name."""
     errors = {}
-    for field, limit in TAG_LIMITS.items():
+    for field in TAG_FIELDS:
+        limit = tag_limit(field)
         names = tags.get(field) or []
         try:
             tags_validate(names)
@@ -267,7 +264,10 @@ def work_leave(*, work: Work, user: User) -> None:
 
 def work_set_tags(*, work: Work, tags: dict[str, list[str]]) -> None:
     """Replace the work's fandoms, relationships, characters and additional tags,
-    keeping the order the creator typed them in."""
+    keeping the order the creator typed them in, and its archive warnings and
+    categories (`work.warnings`, `work.categories`, fixed tags); then its
+    filter tags, which also follow its rating."""
+    fixed_values = {TagType.WARNING: work.warnings, TagType.CATEGORY: work.categories}
     rows: list[WorkTag] = []
     seen = set()
     for field, tag_type in TAG_FIELDS.items():
@@ -275,8 +275,14 @@ def work_set_tags(*, work: Work, tags: dict[str, list[str]]) -> None:
             if tag.pk not in seen:
                 seen.add(tag.pk)
                 rows.append(WorkTag(work=work, tag=tag, position=len(rows)))
+    fixed = fixed_tags()
+    for tag_type, values in fixed_values.items():
+        for value in dict.fromkeys(values):
+            rows.append(WorkTag(work=work, tag=fixed[tag_type][value], position=len(rows)))
     WorkTag.objects.filter(work=work).delete()
     WorkTag.objects.bulk_create(rows)
+    work.tags_changed()
+    work_filter_tags_refresh(work_ids=[work.pk])
 
 
 @transaction.atomic

@@ -154,6 +154,17 @@ def test_service_limits_give_field_errors_and_write_nothing():
     assert not Work.objects.exists()
 
 
+def test_the_cap_on_additional_tags_is_the_archives_setting(settings):
+    settings.ADDITIONAL_TAGS_MAX = 3
+    author = make_user()
+    new = {"pseuds": [author.default_pseud], "fields": _fields(), "chapter": {"body": "b"}}
+    with pytest.raises(ValidationError) as error:
+        work_create(**new, post=True, tags={"fandoms": ["F"], "freeforms": ["a", "b", "c", "d"]})
+    assert error.value.message_dict["freeforms"] == ["Use at most 3 tags here (you have 4)."]
+    work = work_create(**new, post=True, tags={"fandoms": ["F"], "freeforms": ["a", "b", "c"]})
+    assert len(work.tags_of("freeform")) == 3
+
+
 def test_a_tag_name_with_a_comma_is_refused_by_the_service():
     author = make_user()
     with pytest.raises(ValidationError) as error:

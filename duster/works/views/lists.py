@@ -1,4 +1,4 @@
-"""Lists of work blurbs: latest works, a creator's pages, a tag's works."""
+"""Lists of work blurbs: latest works, a creator's pages. (A tag's works: duster.tags.views.)"""
 
 from django.core.cache import cache
 from django.db.models.functions import Lower
@@ -9,14 +9,13 @@ from duster.accounts.models import User
 from duster.lib.pagination import paginate
 from duster.lib.urls import parse_id
 from duster.tags.models import TagType
+from duster.tags.selectors import tag_on_works, works_tagged
 from duster.works.models import Work
 from duster.works.selectors import (
     drafts_of,
     pending_invitations,
     series_credited_to,
     tag_facets,
-    tag_for_reader,
-    tag_on_works,
     works_credited_to,
 )
 
@@ -95,7 +94,7 @@ def user_works(request, username: str):
             # named back; any other slug (a draft's tag, a typo) finds nothing.
             shown = works_credited_to(creator, viewer=request.user)
             tag = tag_on_works(slug, tag_type, shown)
-            works = works.filter(tags=tag) if tag else works.none()
+            works = works_tagged(tag, request.user, works) if tag else works.none()
             filters[tag_type.value] = tag
             filters["unknown"] = filters.get("unknown") or tag is None
     facets = tag_facets(works, [TagType.FANDOM, TagType.RELATIONSHIP])
@@ -114,19 +113,3 @@ def user_series(request, username: str):
     creator = _creator(username)
     page = paginate(request, series_credited_to(creator, viewer=request.user))
     return render(request, "works/user_series.html", {"creator": creator, "page": page})
-
-
-@require_safe
-def tag_works(request, slug: str):
-    tag = tag_for_reader(slug, request.user)
-    works = _latest(request.user).filter(tags=tag).for_listing()
-    context = {"tag": tag, "page": paginate(request, works), "heading": f"Works tagged {tag.name}"}
-    return render(request, "tags/tag_works.html", context)
-
-
-@require_safe
-def tag_detail(request, slug: str):
-    tag = tag_for_reader(slug, request.user)
-    works = _latest(request.user).filter(tags=tag)
-    context = {"tag": tag, "works": works.for_listing()[:10], "work_total": works.count()}
-    return render(request, "tags/tag_detail.html", context)

@@ -16,6 +16,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fandom", action="append", dest="fandoms", help="repeat for several fandoms"
         )
+        for option, dest, kind in (
+            ("--relationship", "relationships", "relationships"),
+            ("--character", "characters", "characters"),
+            ("--tag", "freeforms", "additional tags"),
+        ):
+            parser.add_argument(
+                option, action="append", dest=dest, help=f"repeat for several {kind}"
+            )
         parser.add_argument("--rating", help="general, teen, mature, explicit or not_rated")
         parser.add_argument("--summary", default="", help="plain text")
 
@@ -27,6 +35,9 @@ class Command(BaseCommand):
                 fmt=fmt,
                 title=title,
                 fandoms=fandoms,
+                relationships=options["relationships"],
+                characters=options["characters"],
+                freeforms=options["freeforms"],
                 rating=rating,
                 summary=summary,
             )

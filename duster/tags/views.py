@@ -1,0 +1,42 @@
+"""Tag pages: a tag and the tags around it, its works, the fandom index."""
+
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from duster.lib.pagination import paginate
+from duster.tags import selectors
+from duster.tags.selectors import canonical_of, tag_for_reader, tag_with_neighbours, works_tagged
+from duster.tags.wrangling.permissions import is_wrangler
+
+LATEST = ("-updated_at", "-pk")
+
+
+@require_safe
+def tag_detail(request, slug: str):
+    tag = tag_with_neighbours(tag_for_reader(slug, request.user))
+    works = works_tagged(tag, request.user).posted()
+    context = {
+        "tag": tag,
+        "works": works.for_listing().order_by(*LATEST)[:10],
+        "work_total": works.count(),
+        "can_wrangle": is_wrangler(request.user),
+    }
+    return render(request, "tags/tag_detail.html", context)
+
+
+@require_safe
+def tag_works(request, slug: str):
+    tag = tag_for_reader(slug, request.user)
+    if tag.merger_id is not None:
+        # A synonym's works are its canonical tag's.
+        return redirect(canonical_of(tag).works_url)
+    works = works_tagged(tag, request.user).posted().for_listing().order_by(*LATEST)
+    context = {"tag": tag, "page": paginate(request, works), "heading": f"Works tagged {tag.name}"}
+    return render(request, "tags/tag_works.html", context)
+
+
+@require_safe
+def fandom_index(request):
+    return render(
+        request, "tags/fandom_index.html", {"groups": selectors.fandom_index(request.user)}
+    )

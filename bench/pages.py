@@ -3,7 +3,8 @@
     .venv/bin/python bench/pages.py [--works 10000] [--runs 50] [--small 500] [--keep]
 
 Each request goes through django.test.Client in this process: URL routing,
-middleware, views, queries and template rendering, as a guest, DEBUG off.
+middleware, views, queries and template rendering, as a guest with the page
+cache off (and again with it on: the "cached" column) and as a member, DEBUG off.
 """
 
 # ruff: noqa: E402
@@ -28,6 +29,7 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
@@ -51,6 +53,7 @@ from duster.works.models import (
 )
 
 LIMIT_MS = 25
+PAGE_CACHE_SECONDS = settings.PAGE_CACHE_SECONDS
 WARM_UP = 5
 BASE_NAME = connection.settings_dict["NAME"]
 
@@ -142,7 +145,19 @@ def pages() -> dict[str, tuple[str, str]]:
         "typical creator's works": (f"{typical.get_absolute_url()}works", ""),
         "series": (series.get_absolute_url(), f"{series.parts} parts"),
         "home": ("/", ""),
+        "work (member)": (work.get_absolute_url(), "logged in"),
+        "chapter (member)": (chapter.get_absolute_url(), "logged in"),
     }
+
+
+def member_client() -> Client:
+    """A logged-in reader who is none of the works' creators."""
+    user = User.objects.filter(username="bench_reader").first()
+    if user is None:
+        user = User.objects.create_user("bench_reader", "bench_reader@example.com", "x" * 12)
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def get(client: Client, url: str) -> None:
@@ -151,10 +166,14 @@ def get(client: Client, url: str) -> None:
         raise SystemExit(f"{url} answered {response.status_code}, not the page itself")
 
 
-def measure(url: str, runs: int) -> tuple[list[float], list[float], int]:
+def measure(
+    url: str, runs: int, *, member: bool = False, page_cache: bool = False
+) -> tuple[list[float], list[float], int]:
     """Milliseconds of `runs` requests after a warm-up, on the clock and in
-    this process's CPU time, and the queries of one request."""
-    client = Client()
+    this process's CPU time, and the queries of one request. Guests' pages are
+    rendered each time (the page cache off) unless `page_cache`."""
+    settings.PAGE_CACHE_SECONDS = PAGE_CACHE_SECONDS if page_cache else 0
+    client = member_client() if member else Client()
     for _ in range(WARM_UP):
         get(client, url)
     with CaptureQueriesContext(connection) as captured:
@@ -193,22 +212,26 @@ def main() -> None:
     print(corpus_line("small", seconds))
     cache.clear()
     for name, (url, _) in pages().items():
-        small_queries[name] = measure(url, 0)[2]
+        small_queries[name] = measure(url, 0, member="member" in name)[2]
     seconds = prepare(args.works, full=True, keep=args.keep)
     print(corpus_line("full", seconds))
     cache.clear()
 
-    header = f"{'page (ms)':<25}{'median':>7}{'p90':>7}{'min':>7}{'cpu':>7}"
+    header = f"{'page (ms)':<25}{'median':>7}{'p90':>7}{'min':>7}{'cpu':>7}{'cached':>7}"
     print(f"\n{header}   queries at {args.small} / {args.works} works")
     failures = []
     for name, (url, note) in pages().items():
-        times, cpu_times, queries = measure(url, args.runs)
+        member = "member" in name
+        times, cpu_times, queries = measure(url, args.runs, member=member)
         median = statistics.median(times)
         p90 = statistics.quantiles(times, n=10)[-1]
         before = small_queries[name]
+        hit = "-"
+        if not member:
+            hit = f"{statistics.median(measure(url, args.runs, page_cache=True)[0]):.2f}"
         print(
             f"{name:<25}{median:>7.1f}{p90:>7.1f}{min(times):>7.1f}"
-            f"{statistics.median(cpu_times):>7.1f}"
+            f"{statistics.median(cpu_times):>7.1f}{hit:>7}"
             f"   {before:>3} / {queries:<3}  {url} {note}"
         )
         if median > LIMIT_MS:

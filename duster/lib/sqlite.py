@@ -1,6 +1,8 @@
 """SQLite upkeep. SQLite's planner has no table statistics until ANALYZE runs,
 and without them it reads every posted work to count one creator's."""
 
+import itertools
+
 from django.db import connections
 
 # Rows sampled per index: approximate statistics in milliseconds, not a full scan.
@@ -9,11 +11,34 @@ ANALYSIS_LIMIT = 1000
 
 def sqlite_refresh_statistics(using: str = "default", **kwargs) -> None:
     """ANALYZE a SQLite database (no-op on others). Runs after every `migrate`,
-    so each `make run` start refreshes them; between starts, PRAGMA optimize on
-    each new connection re-analyzes tables that grew a lot."""
+    so each `make run` start refreshes them; between starts, PRAGMA optimize
+    now and then (below) re-analyzes tables that grew a lot."""
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         cursor.execute("ANALYZE")
+
+
+# PRAGMA optimize costs little when nothing needs analysing, but it is no
+# cost to leave on every connect either: with persistent connections
+# (CONN_MAX_AGE) it runs every this many requests per process instead.
+OPTIMIZE_EVERY = 1000
+_requests = itertools.count(1)
+
+
+def sqlite_optimize_now_and_then(**kwargs) -> None:
+    """A request_finished receiver: PRAGMA optimize on open SQLite connections
+    every OPTIMIZE_EVERY requests (it re-analyzes tables that grew a lot)."""
+    if next(_requests) % OPTIMIZE_EVERY:
+        return
+    for connection in connections.all(initialized_only=True):
+        if (
+            connection.vendor == "sqlite"
+            and connection.connection is not None
+            and not connection.in_atomic_block
+        ):
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+                cursor.execute("PRAGMA optimize")

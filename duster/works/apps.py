@@ -7,6 +7,13 @@ class WorksConfig(AppConfig):
     label = "works"
 
     def ready(self):
-        from duster.lib.sqlite import sqlite_refresh_statistics
+        from django.core.signals import request_finished
+
+        from duster.lib.sqlite import sqlite_optimize_now_and_then, sqlite_refresh_statistics
 
         post_migrate.connect(sqlite_refresh_statistics, sender=self)
+        request_finished.connect(sqlite_optimize_now_and_then, dispatch_uid="sqlite-optimize")
+
+        from duster.works import signals
+
+        signals.connect()

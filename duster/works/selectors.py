@@ -30,16 +30,8 @@ from duster.works.models import (
     SeriesEntry,
     Work,
     WorkState,
-    WorkTag,
     byline_credits,
 )
-
-
-def _visible(user, work_field: str = "work_id") -> Exists:
-    """The visibility rule as a check on each row's work. Filtering on
-    `work_id IN (visible works)` instead lets SQLite start from every visible
-    work of the archive, on every page view."""
-    return Exists(Work.objects.visible_to(user).filter(pk=OuterRef(work_field)))
 
 
 def _in_series(user, work_field: str = "work_id") -> Exists:
@@ -96,9 +88,12 @@ def series_places(work: Work, user) -> list[SeriesPlace]:
     if not _shows_series(work, user):
         return []
     series_ids = SeriesEntry.objects.filter(work=work).values("series_id")
+    # Only what "Part N of" and the neighbour links show: whole works (their
+    # notes and summaries in two forms) cost more to build than the query.
     entries = (
         SeriesEntry.objects.filter(_in_series(user), series_id__in=series_ids)
         .select_related("series", "work")
+        .only("position", "series_id", "work_id", "series__id", "series__title", "work__id")
         .order_by("series__title", "series_id", "position")
     )
     by_series: dict[int, list[SeriesEntry]] = {}
@@ -184,24 +179,6 @@ def drafts_of(user):
     )
 
 
-def tag_for_reader(slug: str, user) -> Tag:
-    """The tag if it is on a work `user` may see; else 404, so a tag used only
-    on drafts, hidden or restricted works is never named to those who cannot
-    see them. One query: the check rides along with the look-up."""
-    on_visible = WorkTag.objects.filter(_visible(user), tag_id=OuterRef("pk"))
-    tag = Tag.objects.filter(Exists(on_visible), slug=slug).first()
-    if tag is None:
-        raise Http404("No such tag.")
-    return tag
-
-
-def tag_on_works(slug: str, tag_type: TagType, works) -> Tag | None:
-    """The tag of that slug and type if one of `works` carries it, else None:
-    a filter echoes only a tag the reader can see on a work shown to them."""
-    on_works = WorkTag.objects.filter(tag_id=OuterRef("pk"), work_id__in=works.values("pk"))
-    return Tag.objects.filter(Exists(on_works), slug=slug, type=tag_type).first()
-
-
 if TYPE_CHECKING:  # a Tag with the `count` that tag_facets annotates
     from typing import TypedDict
 
@@ -214,13 +191,14 @@ if TYPE_CHECKING:  # a Tag with the `count` that tag_facets annotates
 
 
 def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, list["CountedTag"]]:
-    """For each of `tag_types`, its tags on `works`, most used first, each
-    with `.count`: one pass over the works' tags whatever the number of types
-    (a prolific creator's works carry ten thousand tags)."""
+    """For each of `tag_types`, the filter tags of `works` (canonical forms
+    and meta tags: what a filter by that tag finds), most used first, each
+    with `.count`: one pass over the works' filter tags whatever the number
+    of types (a prolific creator's works carry ten thousand tags)."""
     rank = Window(RowNumber(), partition_by=F("type"), order_by=[F("count").desc(), F("name")])
     tags = (
-        Tag.objects.filter(type__in=tag_types, works__in=works.values("pk"))
-        .annotate(count=Count("works", distinct=True))
+        Tag.objects.filter(type__in=tag_types, filtered_works__in=works.values("pk"))
+        .annotate(count=Count("filtered_works", distinct=True))
         .annotate(rank=rank)
         .filter(rank__lte=limit)
         .order_by("rank")

@@ -1,6 +1,7 @@
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from duster.lib.pagecache import pages_changed
 from duster.works.models import Work, WorkState
 
 
@@ -57,4 +58,6 @@ def work_refresh(*, work: Work) -> None:
 def works_touch(*, work_ids) -> None:
     """Mark works as changed when something shown on their pages changed
     elsewhere (a series they are part of, a creator's pseud)."""
+    work_ids = list(work_ids)
     Work.objects.filter(pk__in=work_ids).update(modified_at=timezone.now())
+    pages_changed(work_ids=work_ids)  # update() sends no signal

@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "duster.images.middleware.ImagesMiddleware",  # /images/ files; img-src: allowed hosts
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "duster.lib.middleware.MalformedRequestMiddleware",
+    # Guests' pages from the cache, before any session, user or CSRF work.
+    "duster.lib.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,17 +152,23 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "duster.accounts.context_processors.site",
+                "duster.lib.reader.context",
             ],
         },
     },
 ]
+# Every form field drawn the same way: label, help, error, input.
+FORM_RENDERER = "duster.lib.form_renderer.FormRenderer"
 
 # Databases: SQLite under var/ unless DATABASE_URL says otherwise.
 _sqlite_path = VAR_DIR / "duster.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{_sqlite_path}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        # Kept open between requests (opening SQLite with its set-up costs
+        # about as much as a work page's queries); checked before reuse.
+        conn_max_age=env_int("CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -168,11 +176,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE avoids "database is locked" upgrades from read to write.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        # optimize=0x10002 on open keeps the planner's statistics fresh (SQLite
-        # has none until ANALYZE, and picks poor plans for the list pages).
+        # The planner's statistics are refreshed by `migrate` (ANALYZE) and by
+        # PRAGMA optimize every few thousand requests (duster.lib.sqlite), not
+        # on every connect.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA optimize=0x10002;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or None}
@@ -195,6 +203,24 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 1_000_000)},
         }
     }
+
+# Sessions are read from the cache (written through to the database): a
+# member's page, and a guest's with a session, read no session row.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Whole pages for guests (duster.lib.pagecache): how long an unchanged page is
+# kept (0 turns the cache off; changes re-render at once whatever this says,
+# only hit counts wait for it), and the s-maxage shared caches (a CDN) may
+# serve a page without asking again (0: they revalidate every time).
+PAGE_CACHE_ALIAS = "default"
+
+# Tags: the cap on additional tags per work; wrangling changes that touch more
+# works than TAG_REFILTER_INLINE_MAX re-filter them in a background task.
+ADDITIONAL_TAGS_MAX = env_int("ADDITIONAL_TAGS_MAX", 75)
+TAG_REFILTER_INLINE_MAX = env_int("TAG_REFILTER_INLINE_MAX", 2000)
+TAG_REFILTER_BATCH_SIZE = env_int("TAG_REFILTER_BATCH_SIZE", 1000)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_SHARED_SECONDS = env_int("PAGE_CACHE_SHARED_SECONDS", 0)
 
 # Background work: one API (django.tasks). The database backend needs no
 # extra service; `make run` starts its worker.
@@ -284,6 +310,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# The site's own 403 page, in its layout, saying what to do (duster.lib.views).
+CSRF_FAILURE_VIEW = "duster.lib.views.csrf_failure"
 
 # Content Security Policy: only our own files; inline scripts need the nonce.
 from django.utils.csp import CSP  # noqa: E402

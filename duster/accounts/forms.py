@@ -15,6 +15,8 @@ from duster.accounts.services import (
     user_password_reset,
 )
 from duster.accounts.throttle import wait_text
+from duster.accounts.timezones import time_zone_choices
+from duster.lib import reader
 
 UNCONFIRMED = (
     "You haven't confirmed this account's email address yet. Open the link we mailed you, "
@@ -117,12 +119,65 @@ class ResetPasswordForm(auth_forms.SetPasswordForm):
         return user_password_reset(user=self.user, password=self.cleaned_data["new_password1"])
 
 
+READER_FIELDS = [f"reader_{name}" for name in reader.SETTING_NAMES]
+READER_CHOICES = {f"reader_{name}": choices for name, _, _, choices in reader.SETTINGS}
+
+
 class PreferencesForm(forms.ModelForm):
+    """Every preference on one page. A reader setting left out of the request
+    (an older form, a script) keeps its value; the checkboxes are what a
+    browser sends: absent means off."""
+
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Dates and times are shown in this zone.",
+    )
+
     class Meta:
         model = User
-        fields = ("view_adult", "time_zone")
-        labels = {"time_zone": "Time zone"}
-        help_texts = {"time_zone": "Dates and times are shown in this zone."}
+        fields = ("view_adult", "time_zone", *READER_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in READER_FIELDS:
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                # No blank choice: left out means "as it was" (see clean()).
+                field.required = False
+                field.choices = READER_CHOICES[name]
+
+    def clean(self):
+        super().clean()
+        for name in READER_FIELDS:
+            if self.cleaned_data.get(name) in (None, ""):
+                self.cleaned_data[name] = getattr(self.instance, name)
+        return self.cleaned_data
+
+    def _post_clean(self):
+        # The model is checked by the service that saves it (user_preferences_save).
+        pass
+
+
+class ReaderSettingsForm(forms.Form):
+    """/reader: any of the reader settings (the theme switch at the foot of
+    every page sends only the theme), and the page to go back to (not "next": that is the login
+    page's, and a page may carry both forms)."""
+
+    theme = forms.ChoiceField(choices=reader.THEMES, required=False)
+    story_font = forms.ChoiceField(choices=reader.STORY_FONTS, required=False)
+    story_size = forms.ChoiceField(choices=reader.STORY_SIZES, required=False)
+    story_leading = forms.ChoiceField(choices=reader.STORY_LEADINGS, required=False)
+    story_width = forms.ChoiceField(choices=reader.STORY_WIDTHS, required=False)
+    full_work = forms.ChoiceField(choices=reader.FULL_WORK_CHOICES, required=False)
+    back = forms.CharField(required=False, strip=False)
+
+    def changes(self) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in reader.SETTING_NAMES and value
+        }
 
 
 class PseudForm(forms.ModelForm):

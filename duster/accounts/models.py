@@ -1,4 +1,3 @@
-import zoneinfo
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -8,9 +7,9 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.urls import reverse
 
+from duster.accounts.timezones import validate_time_zone
+from duster.lib import reader
 from duster.lib.urls import fast_reverse
-
-TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9_]{3,40}$",
@@ -63,8 +62,30 @@ class User(AbstractUser):
         default=False,
         help_text="Skip the notice before Mature, Explicit and Not Rated works.",
     )
-    time_zone = models.CharField(
-        max_length=64, default="UTC", choices=[(tz, tz) for tz in TIME_ZONES]
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Reader settings (see duster.lib.reader): how story text and pages look.
+    reader_theme = models.CharField(
+        "theme", max_length=8, choices=reader.THEMES, default=reader.DEFAULT.theme
+    )
+    reader_story_font = models.CharField(
+        "font", max_length=8, choices=reader.STORY_FONTS, default=reader.DEFAULT.story_font
+    )
+    reader_story_size = models.CharField(
+        "text size", max_length=8, choices=reader.STORY_SIZES, default=reader.DEFAULT.story_size
+    )
+    reader_story_leading = models.CharField(
+        "line spacing",
+        max_length=8,
+        choices=reader.STORY_LEADINGS,
+        default=reader.DEFAULT.story_leading,
+    )
+    reader_story_width = models.CharField(
+        "text width", max_length=8, choices=reader.STORY_WIDTHS, default=reader.DEFAULT.story_width
+    )
+    reader_full_work = models.BooleanField(
+        "show the entire work by default",
+        default=reader.DEFAULT.full_work,
+        help_text="Open works with all their chapters on one page.",
     )
 
     objects: ClassVar[DusterUserManager] = DusterUserManager()

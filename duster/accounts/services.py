@@ -1,6 +1,7 @@
 import datetime as dt
 import unicodedata
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -26,6 +27,7 @@ from duster.accounts.throttle import (
     login_failures_clear,
     wait_text,
 )
+from duster.lib import reader
 
 ACTIVATION_SALT = "duster.accounts.activate"
 ADDRESS_TAKEN = (
@@ -310,3 +312,37 @@ def pseud_save(*, pseud: Pseud) -> Pseud:
         )
     )
     return pseud
+
+
+# --- Preferences -----------------------------------------------------------------------------
+
+PREFERENCE_FIELDS = (
+    "view_adult",
+    "time_zone",
+    *(f"reader_{name}" for name in reader.SETTING_NAMES),
+)
+
+
+@transaction.atomic
+def user_preferences_save(*, user: User, changes: dict[str, Any]) -> User:
+    """Save a member's preferences (only the fields named in `changes`);
+    nothing is saved unless all of them are valid."""
+    unknown = set(changes) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValueError(f"not preferences: {sorted(unknown)}")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changes])
+    locked.save(update_fields=list(changes))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    return locked
+
+
+def user_reader_settings_save(*, user: User, settings: reader.ReaderSettings) -> User:
+    """A member's reader settings, as the reader-settings form chose them."""
+    return user_preferences_save(
+        user=user,
+        changes={f"reader_{name}": getattr(settings, name) for name in reader.SETTING_NAMES},
+    )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -5,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from duster.accounts import backends
 from duster.accounts.client import client_address, site_url
@@ -14,16 +17,21 @@ from duster.accounts.forms import (
     PasswordResetForm,
     PreferencesForm,
     PseudForm,
+    ReaderSettingsForm,
     ResetPasswordForm,
     SignupForm,
 )
 from duster.accounts.models import Pseud, User
 from duster.accounts.services import (
+    PREFERENCE_FIELDS,
     pseud_save,
     user_activate,
+    user_preferences_save,
+    user_reader_settings_save,
     user_register,
     user_resend_activation,
 )
+from duster.lib import reader
 from duster.lib.forms import apply_service
 
 # The signup whose owner just gave its password on the login page: the
@@ -125,10 +133,62 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def preferences(request):
     form = PreferencesForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your preferences were saved.")
-        return redirect("preferences")
+        done, _ = apply_service(
+            form,
+            lambda: user_preferences_save(
+                user=request.user,
+                changes={name: form.cleaned_data[name] for name in PREFERENCE_FIELDS},
+            ),
+        )
+        if done:
+            messages.success(request, "Your preferences were saved.")
+            return redirect("preferences")
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+def _safe_next(request, target: str) -> str:
+    """`target` if it is a path on this site, else the home page."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def reader_settings(request):
+    """Change the reader settings and go back to the page they were changed on.
+
+    Members send a POST (with its CSRF token) and the settings go into their
+    preferences. Guests send a GET, so that the pages carrying the form hold
+    nothing per visitor and can be cached: it sets only the guest's own
+    display cookie. A GET without settings, or with invalid ones, shows the
+    settings on a page of their own."""
+    member = request.user.is_authenticated
+    data = request.POST if request.method == "POST" else request.GET
+    form = ReaderSettingsForm(data)
+    current = reader.settings_for(request)
+    sent = any(name in data for name in reader.SETTING_NAMES)
+    applies = request.method == "POST" or (sent and not member)
+    if applies and form.is_valid():
+        chosen = current.updated(form.changes())
+        response = HttpResponseRedirect(_safe_next(request, form.cleaned_data["back"]))
+        if member:
+            user_reader_settings_save(user=request.user, settings=chosen)
+        else:
+            reader.set_cookie(response, chosen, secure=settings.SESSION_COOKIE_SECURE)
+        return response
+    options = current.options()
+    if applies:
+        for option in options:
+            option["errors"] = form.errors.get(option["name"], [])
+    back = _safe_next(request, data.get("back", ""))
+    return render(
+        request,
+        "reader_settings.html",
+        {"reader_options": options, "reader_back": back, "reader_form": form if applies else None},
+        status=400 if applies else 200,
+    )
 
 
 @login_required

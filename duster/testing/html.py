@@ -6,14 +6,15 @@ from html.parser import HTMLParser
 
 
 def errors_at(response, field: str) -> str:
-    """The text of the error list Django renders in the field's own group."""
+    """The text of the error shown in the field's own group (forms/field.html)."""
     html = response.content.decode()
-    match = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', html, re.S)
-    assert match, f"no error list beside the {field!r} field"
+    match = re.search(rf'<p class="error" id="id_{field}_error">(.*?)</p>', html, re.S)
+    assert match, f"no error beside the {field!r} field"
     assert f'aria-describedby="id_{field}_error"' in html or re.search(
         rf'aria-describedby="[^"]*\bid_{field}_error\b', html
     ), f"the {field!r} field does not point at its errors"
-    return unescape(re.sub(r"<[^>]+>", "", match.group(1)))
+    text = re.sub(r'<span class="visually-hidden">Error: </span>', "", match.group(1))
+    return unescape(re.sub(r"<[^>]+>", "", text))
 
 
 class _FormReader(HTMLParser):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.html import format_html
 
 from duster.accounts.models import Pseud
 from duster.lib import text
@@ -27,11 +28,11 @@ from duster.works.models import (
 from duster.works.rules import (  # noqa: E402 - one definition of each limit
     BODY_MAX,
     EXPECTED_CHAPTERS_MAX,
-    FREEFORM_MAX,
     NOTES_MAX,
     SUMMARY_MAX,
     TAGS_PER_TYPE_MAX,
     UPLOAD_MAX_BYTES,
+    tag_limit,
 )
 
 EARLIEST_PUBLICATION = dt.date(1900, 1, 1)
@@ -121,6 +122,7 @@ class TextFormatMixin(_Form):
                 required=False,
                 widget=forms.RadioSelect,
             )
+            self.order_fields(self.field_order)  # "keep" beside the upload it is about
 
     def _clean_body(self, cleaned: dict) -> None:
         upload = cleaned.get("upload")
@@ -189,9 +191,11 @@ class TextFormatMixin(_Form):
             if field != "body" and field in self.cleaned_data:
                 data[self.add_prefix(field)] = self.cleaned_data[field]
         self.data = data
-        note = (
-            f"The text of “{name[:80]}” is in the chapter text box above: "
-            "there is no need to attach the file again."
+        # Help text is HTML (Django's convention); the file name is not.
+        note = format_html(
+            "The text of “{}” is in the chapter text box above: "
+            "there is no need to attach the file again.",
+            name[:80],
         )
         # The bound field copied the help text when it was made.
         self.fields["upload"].help_text = self["upload"].help_text = note
@@ -212,7 +216,9 @@ def _body_field() -> forms.CharField:
         required=False,
         max_length=BODY_MAX,
         strip=False,
-        widget=_textarea(20),
+        # Large and in a reading font; static/duster/editor.js adds its
+        # formatting toolbar to boxes marked data-editor.
+        widget=forms.Textarea(attrs={"rows": 24, "class": "chapter-text", "data-editor": ""}),
         error_messages=_too_long(BODY_MAX),
     )
 
@@ -246,13 +252,16 @@ def _notes_field(label: str) -> forms.CharField:
     )
 
 
-def _tags_field(label: str, required: bool = False, help_text: str = "") -> forms.CharField:
+def _tags_field(
+    label: str, required: bool = False, help_text: str = "", suggest: str = ""
+) -> forms.CharField:
+    # data-tag-suggest: static/duster/tag-suggest.js offers canonical tags of that type.
     return forms.CharField(
         label=label,
         required=required,
         max_length=20_000,
         help_text=help_text or "Separate tags with commas.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-tag-suggest": suggest}),
     )
 
 
@@ -275,6 +284,14 @@ class PseudsField(forms.ModelMultipleChoiceField):
 
 class WorkForm(TextFormatMixin, forms.Form):
     rich_fields = ("summary", "notes", "end_notes", "body")
+    # The order of works/work_form.html, which the error summary follows.
+    field_order = [
+        "rating", "warnings", "categories", "fandoms", "relationships", "characters",
+        "freeforms", "title", "pseuds", "co_creators", "text_format", "summary", "notes",
+        "end_notes", "language", "expected_chapters", "published_on", "series",
+        "series_position", "restricted", "comment_policy", "moderated_comments",
+        "chapter_title", "body", "upload", "keep",
+    ]  # fmt: skip
 
     title = forms.CharField(max_length=255)
     pseuds = PseudsField(
@@ -307,11 +324,16 @@ class WorkForm(TextFormatMixin, forms.Form):
         choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     fandoms = _tags_field(
-        "Fandoms", required=True, help_text="At least one. Separate fandoms with commas."
+        "Fandoms",
+        required=True,
+        help_text="At least one. Separate fandoms with commas.",
+        suggest="fandom",
     )
-    relationships = _tags_field("Relationships")
-    characters = _tags_field("Characters")
-    freeforms = _tags_field("Additional tags", help_text="Up to 75, separated by commas.")
+    relationships = _tags_field("Relationships", suggest="relationship")
+    characters = _tags_field("Characters", suggest="character")
+    freeforms = _tags_field(
+        "Additional tags", help_text="Up to 75, separated by commas.", suggest="freeform"
+    )
     language = forms.ChoiceField(choices=LANGUAGES, initial="en")
     summary = _summary_field()
     notes = _notes_field("Beginning notes")
@@ -411,7 +433,7 @@ class WorkForm(TextFormatMixin, forms.Form):
         return self._clean_tags("characters", TAGS_PER_TYPE_MAX)
 
     def clean_freeforms(self):
-        return self._clean_tags("freeforms", FREEFORM_MAX)
+        return self._clean_tags("freeforms", tag_limit("freeforms"))
 
     def clean_co_creators(self) -> list[Pseud]:
         return resolve_pseuds(self.cleaned_data.get("co_creators", ""), exclude_user=self.user)
@@ -495,6 +517,10 @@ def resolve_pseuds(value: str, *, exclude_user=None) -> list[Pseud]:
 
 class ChapterForm(TextFormatMixin, forms.Form):
     rich_fields = ("summary", "notes", "end_notes", "body")
+    # The order of works/chapter_form.html, which the error summary follows.
+    field_order = [
+        "title", "text_format", "summary", "notes", "body", "upload", "keep", "end_notes"
+    ]  # fmt: skip
 
     title = forms.CharField(label="Chapter title", max_length=255, required=False)
     summary = _summary_field()

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from duster.accounts.models import User
 from duster.testing.factories import make_series, make_user, make_work
 from duster.tests.browser import tool_missing
 from duster.works.models import Chapter, Series, Work
@@ -77,8 +78,8 @@ def open_page(chromium, live_server):
 
 @dataclass
 class Archive:
-    author: object
-    reader: object
+    author: User
+    reader: User
     saga: Work
     second_chapter: Chapter
     adult: Work
@@ -88,6 +89,10 @@ class Archive:
 
 @pytest.fixture
 def archive(db) -> Archive:
+    return build_archive()
+
+
+def build_archive() -> Archive:
     """An author with a three-chapter work full of notes and tags, an
     Explicit work, a one-shot, and a series holding two of them."""
     author = make_user("inkwell")

@@ -87,7 +87,7 @@ def test_new_user_signs_up_posts_a_work_in_chapters_and_reads_it_on_a_phone(open
     )
     expect(page.get_by_text("Your work was posted.")).to_be_visible()
     expect(page.locator(".work.meta dd.chapters")).to_have_text("1/2")
-    notes = page.get_by_role("region", name="Notes:", exact=True)
+    notes = page.get_by_role("region", name="Notes", exact=True)
     expect(notes).to_contain_text("Written for the winter exchange.")
     expect(notes).to_contain_text("See the end of the work for more notes")
     expect(page.locator("#chapters hr")).to_have_count(1)
@@ -127,9 +127,9 @@ def test_new_user_signs_up_posts_a_work_in_chapters_and_reads_it_on_a_phone(open
     expect(page.locator("#work_endnotes")).to_contain_text("Thank you for reading!")
     assert_fits(page)
 
-    page.get_by_role("link", name="Chapter index").click()
+    page.get_by_role("link", name="Chapter index").first.click()
     expect(page.locator("ol.chapter.index li")).to_have_text(
-        [re.compile("Chapter 1: Dusk"), re.compile("Chapter 2: Dawn")]
+        [re.compile(r"^1\. Dusk"), re.compile(r"^2\. Dawn")]
     )
     assert_fits(page)
 
@@ -159,7 +159,7 @@ def test_author_puts_three_works_into_a_series_in_their_own_order_on_a_phone(ope
     add("Posted Second", "2")
     positions = page.locator("form.positions")
     expect(positions.locator("label")).to_have_text(
-        ["Posted Third:", "Posted Second:", "Posted First:"]
+        ["Posted Third", "Posted Second", "Posted First"]
     )
     assert_fits(page)
 
@@ -169,7 +169,7 @@ def test_author_puts_three_works_into_a_series_in_their_own_order_on_a_phone(ope
     field(positions, "Posted Second").fill("3")
     press(page, "Save the order")
     expect(positions.locator("label")).to_have_text(
-        ["Posted First:", "Posted Third:", "Posted Second:"]
+        ["Posted First", "Posted Third", "Posted Second"]
     )
 
     page.get_by_role("link", name="Missing Scenes").first.click()
@@ -179,7 +179,7 @@ def test_author_puts_three_works_into_a_series_in_their_own_order_on_a_phone(ope
 
     # Walk the series with its own links, part by part.
     page.get_by_role("link", name="Posted First").click()
-    series_nav = page.locator("nav.series-nav")
+    series_nav = page.get_by_role("navigation", name="Series: Missing Scenes", exact=True)
     for part, title in enumerate(reading_order, start=1):
         expect(page.locator("#work-title")).to_have_text(title)
         expect(page.locator("dd.series")).to_have_text(f"Part {part} of Missing Scenes")

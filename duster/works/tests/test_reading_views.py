@@ -117,8 +117,8 @@ def test_a_chapter_under_the_wrong_work_is_not_found(client, author, serial):
 
 def test_notes_summary_and_text_are_separate_named_elements(client, serial):
     html = client.get(serial.get_absolute_url()).content.decode()
-    assert re.search(r'<section class="summary module"[^>]*>.*A summary of the road', html, re.S)
-    assert re.search(r'<section class="notes module"[^>]*>.*Beginning notes', html, re.S)
+    assert re.search(r'<section class="summary module[^>]*>.*A summary of the road', html, re.S)
+    assert re.search(r'<section class="notes module[^>]*>.*Beginning notes', html, re.S)
     assert re.search(r'<div class="userstuff module">\s*<p>The first chapter', html)
     assert 'class="userstuff"' in html
 

@@ -6,10 +6,28 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from duster.accounts.client import client_address
+from duster.lib.reader import settings_for
 from duster.lib.urls import parse_id
 from duster.works.models import Work
 from duster.works.selectors import chapters_for_reader, series_places, work_for_reader
 from duster.works.services.hits import hit_visitor, work_record_hit
+
+# ?view_full_work=true shows every chapter, =false one at a time; without it
+# the reader's own setting decides.
+VIEW_FULL_WORK_VALUES = ("true", "false")
+
+
+def _full_work_choice(request) -> str:
+    """The view asked for in the address, if any: "true", "false" or ""."""
+    choice = request.GET.get("view_full_work", "")
+    return choice if choice in VIEW_FULL_WORK_VALUES else ""
+
+
+def _wants_full_work(request) -> bool:
+    choice = _full_work_choice(request)
+    if choice:
+        return choice == "true"
+    return settings_for(request).full_work
 
 
 def _adult_notice_needed(request, work: Work) -> bool:
@@ -36,8 +54,9 @@ def work_view_adult(request, pk: int):
         target = reverse("chapter_detail", args=[work.pk, chapter])
     else:
         target = work.get_absolute_url()
-    if request.POST.get("view_full_work") == "true":
-        target += "?view_full_work=true"
+    choice = request.POST.get("view_full_work")
+    if choice in VIEW_FULL_WORK_VALUES:
+        target += f"?view_full_work={choice}"
     return redirect(target)
 
 
@@ -52,21 +71,26 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
         context = {
             "work": work,
             "chapter": shown[0] if chapter_page else None,
-            "full_work": request.GET.get("view_full_work") == "true",
+            "full_work_choice": "" if chapter_page else _full_work_choice(request),
         }
         return render(request, "works/adult_notice.html", context)
     if not work.is_creator(request.user) and not preview:
         work_record_hit(work=work, visitor=_visitor(request))
-    index = chapters.index(shown[0]) if len(shown) == 1 else None
+    full_work = len(shown) > 1 or len(chapters) == 1
+    index = None if full_work else chapters.index(shown[0])
     context = {
         "work": work,
         "chapters": chapters,
         "shown": shown,
-        "full_work": len(shown) > 1 or len(chapters) == 1,
+        "full_work": full_work,
+        # The work's preface in full on its first page; later chapters get a
+        # compact header so their text starts on a phone's first screen.
+        "full_preface": full_work or index == 0,
         "previous_chapter": chapters[index - 1] if index else None,
         "next_chapter": chapters[index + 1]
         if index is not None and index + 1 < len(chapters)
         else None,
+        "last_page": full_work or index == len(chapters) - 1,
         "series_places": series_places(work, request.user),
         "is_creator": work.is_creator(request.user),
         "preview": preview,
@@ -79,9 +103,10 @@ def work_detail(request, pk: int):
     work = work_for_reader(pk, request.user)
     chapters = chapters_for_reader(work, request.user)
     if not chapters:
-        return render(request, "works/work_detail.html", {"work": work, "chapters": []})
-    full = request.GET.get("view_full_work") == "true"
-    return _render_work(request, work, chapters, chapters if full else chapters[:1])
+        context = {"work": work, "chapters": [], "full_preface": True, "last_page": True}
+        return render(request, "works/work_detail.html", context)
+    shown = chapters if _wants_full_work(request) else chapters[:1]
+    return _render_work(request, work, chapters, shown)
 
 
 @require_safe
@@ -102,6 +127,13 @@ def _query(request) -> str:
 
 @require_safe
 def work_navigate(request, pk: int):
+    """The chapter index, and where the chapter menu's "Go" lands: with
+    ?chapter=<id> of a chapter the reader may see, that chapter; any other
+    value shows the index to choose from."""
     work = work_for_reader(pk, request.user)
     chapters = chapters_for_reader(work, request.user)
+    wanted = parse_id(request.GET.get("chapter", ""))
+    chapter = next((c for c in chapters if c.pk == wanted), None)
+    if chapter is not None:
+        return redirect(chapter.get_absolute_url())
     return render(request, "works/work_navigate.html", {"work": work, "chapters": chapters})

@@ -1,6 +1,7 @@
 """Server time of the reading pages on a generated archive (see bench/README.md).
 
     .venv/bin/python bench/pages.py [--works 10000] [--runs 50] [--small 500] [--keep]
+    .venv/bin/python bench/pages.py --keep --profile "work (member)" [--profile …]
 
 Each request goes through django.test.Client in this process: URL routing,
 middleware, views, queries and template rendering, as a guest with the page
@@ -9,7 +10,9 @@ cache off (and again with it on: the "cached" column) and as a member, DEBUG off
 
 # ruff: noqa: E402
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -188,6 +191,107 @@ def measure(
     return times, cpu_times, queries
 
 
+class Timers:
+    """CPU time spent in groups of functions, counting only the outermost
+    call of each group (a query inside a query's iteration counts once)."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.depth: dict[str, int] = {}
+        self.restore: list[tuple[object, str, object]] = []
+
+    def wrap(self, group: str, owner: object, name: str) -> None:
+        original = getattr(owner, name)
+        self.spent.setdefault(group, 0.0)
+        self.depth.setdefault(group, 0)
+
+        def timed(*args, **kwargs):
+            if self.depth[group]:
+                return original(*args, **kwargs)
+            self.depth[group] += 1
+            start = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[group] += time.process_time() - start
+                self.depth[group] -= 1
+
+        self.restore.append((owner, name, original))
+        setattr(owner, name, timed)
+
+    def undo(self) -> None:
+        for owner, name, original in reversed(self.restore):
+            setattr(owner, name, original)
+
+
+def _timers() -> Timers:
+    from django.contrib import auth
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.core.handlers.base import BaseHandler
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models.query import QuerySet
+    from django.db.models.sql.compiler import SQLCompiler
+    from django.db.models.sql.query import Query
+    from django.template.backends.django import Template
+
+    timers = Timers()
+    timers.wrap("view, incl. its template", BaseHandler, "_get_response")
+    timers.wrap("template rendering", Template, "render")
+    for owner, name in ((Query, "add_q"), (QuerySet, "_clone"), (QuerySet, "prefetch_related")):
+        timers.wrap("ORM: building queries", owner, name)
+    for owner, name in (
+        (QuerySet, "_fetch_all"),
+        (Query, "get_aggregation"),
+        (Query, "has_results"),
+        (SQLCompiler, "execute_sql"),
+    ):
+        timers.wrap("ORM: running queries (incl. SQL)", owner, name)
+    for name in ("execute", "executemany"):
+        timers.wrap("SQL (execute + fetch)", CursorWrapper, name)
+    if connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+        for name in ("fetchone", "fetchmany", "fetchall"):  # the rows come from here
+            timers.wrap("SQL (execute + fetch)", SQLiteCursorWrapper, name)
+    timers.wrap("session load", SessionBase, "_get_session")
+    timers.restore.append((SessionBase, "_session", SessionBase._session))
+    SessionBase._session = property(SessionBase._get_session)  # type: ignore[assignment]
+    timers.wrap("user load (auth.get_user)", auth, "get_user")
+    return timers
+
+
+def profile(url: str, runs: int, *, member: bool) -> None:
+    """Where `runs` requests' CPU time goes, per request: timers round the
+    parts (little overhead), then cProfile's list of the costliest functions
+    (whose overhead inflates Python-heavy parts such as templates)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    timers = _timers()  # before the client's handler takes its methods
+    client = member_client() if member else Client()
+    for _ in range(WARM_UP):
+        get(client, url)
+    timers.spent = dict.fromkeys(timers.spent, 0.0)
+    start = time.process_time()
+    try:
+        for _ in range(runs):
+            get(client, url)
+    finally:
+        timers.undo()
+    whole = (time.process_time() - start) * 1000 / runs
+    view = timers.spent["view, incl. its template"] * 1000 / runs
+    print(f"  {'whole request':<30}{whole:>7.2f} ms")
+    print(f"  {'middleware (whole - view)':<30}{whole - view:>7.2f} ms")
+    for label, seconds in timers.spent.items():
+        ms = seconds * 1000 / runs
+        print(f"  {label:<30}{ms:>7.2f} ms  {100 * ms / whole:>5.1f} %")
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(runs):
+        get(client, url)
+    profiler.disable()
+    print("  cProfile, most time of their own:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+
+
 def corpus_line(label: str, seconds: float | None) -> str:
     works, chapters, tags, rows = (m.objects.count() for m in (Work, Chapter, Tag, WorkTag))
     took = "reused (--keep)" if seconds is None else f"generated in {seconds:.1f} s"
@@ -203,7 +307,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50, help="timed requests per page")
     parser.add_argument("--small", type=int, default=500, help="works in the small corpus")
     parser.add_argument("--keep", action="store_true", help="reuse generated databases")
+    parser.add_argument(
+        "--profile", action="append", metavar="PAGE", help="profile this page (a name below)"
+    )
     args = parser.parse_args()
+    if args.profile:
+        prepare(args.works, full=True, keep=True)
+        cache.clear()
+        found = pages()
+        for name in args.profile:
+            url = found[name][0]
+            print(f"{name}: {url}, {args.runs} requests, per request (CPU time, cProfile)")
+            profile(url, args.runs, member="member" in name)
+        return
 
     call_command("collectstatic", interactive=False, verbosity=0)  # as `make run` does
     print(f"Database: {connection.vendor}, DEBUG off, {args.runs} timed requests per page")

@@ -105,7 +105,18 @@ class WorkQuerySet(models.QuerySet):
         return qs
 
     def for_listing(self):
-        """What a blurb shows, in a fixed number of queries."""
+        """What a blurb shows, in a fixed number of queries: not the notes or
+        what the writer typed, the widest columns, which no blurb shows."""
+        return self._with_credits_and_tags().defer(
+            "notes", "end_notes", *source_fields(Work)
+        )
+
+    def for_reading(self):
+        """What a work's reading pages show: all but what the writer typed
+        (which only the edit form reopens)."""
+        return self._with_credits_and_tags().defer(*source_fields(Work))
+
+    def _with_credits_and_tags(self):
         return self.prefetch_related(
             models.Prefetch("creatorships", queryset=byline_credits(), to_attr="credits"),
             models.Prefetch(
@@ -115,6 +126,11 @@ class WorkQuerySet(models.QuerySet):
                 ),
             ),
         )
+
+
+def source_fields(model: type[RichTextModel]) -> tuple[str, ...]:
+    """The columns holding what the writer typed, which pages never show."""
+    return tuple(f"{name}_source" for name in model.RICH_TEXT)
 
 
 def _source(limit: int | None = None, label: str = "") -> models.TextField:
@@ -352,6 +368,20 @@ class Work(RichTextModel):
         return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
     @cached_property
+    def metadata_key(self) -> str:
+        """A digest of everything the tag part of a work page's metadata block
+        shows (rating, warnings, categories, tags, language), from the rows
+        this request loaded: a block cached under it is never stale."""
+        shown = (
+            self.pk,
+            self.modified_at,
+            self.rating,
+            self.language,
+            [(t.pk, t.name, t.slug, t.key, t.type) for t in self.tags.all()],
+        )
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+    @cached_property
     def blurb_tags(self) -> list[tuple[str, str, str]]:
         """Warnings, relationships, characters and additional tags in the order a
         blurb lists them: (css class, text, link or "")."""
@@ -448,6 +478,19 @@ class Chapter(RichTextModel):
         super().rich_text_render(names)
         if "body" in self.__dict__ and (self.__dict__["body"] != before or not self.pk):
             self.word_count = word_count(self.body or "")
+
+    @cached_property
+    def text_key(self) -> str:
+        """A digest of the chapter text as the reading page shows it: the
+        stored HTML itself, and the allowed image hosts when it has images
+        (outside ones show as links). A text cached under it is never stale."""
+        from duster.images.policy import allowed_image_hosts
+
+        body = self.body or ""
+        hosts = allowed_image_hosts() if "<img" in body.lower() else ()
+        digest = hashlib.blake2b(body.encode(), digest_size=16)
+        digest.update(repr((self.pk, hosts)).encode())
+        return digest.hexdigest()
 
     @property
     def display_title(self) -> str:

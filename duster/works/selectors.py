@@ -15,6 +15,7 @@ for everyone but its own accepted creators:
   not exist for those readers.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from duster.works.models import (
     Work,
     WorkState,
     byline_credits,
+    source_fields,
 )
 
 
@@ -51,26 +53,35 @@ def _shows_series(work: Work, user) -> bool:
 
 def work_for_reader(pk: int, user) -> Work:
     """The work if `user` may see it, with what its page shows; else 404."""
-    work = Work.objects.visible_to(user).for_listing().filter(pk=pk).first()
+    work = Work.objects.visible_to(user).for_reading().filter(pk=pk).first()
     if work is None:
         raise Http404("No such work.")
     return work
 
 
 def work_for_creator(pk: int, user) -> Work:
-    """The work if `user` is one of its accepted creators; else 404."""
-    work = work_for_reader(pk, user)
-    if not work.is_creator(user):
+    """The work if `user` is one of its accepted creators, with what its
+    edit forms reopen; else 404."""
+    work = Work.objects.visible_to(user).for_listing().defer(None).filter(pk=pk).first()
+    if work is None or not work.is_creator(user):
         raise Http404("No such work.")
     return work
 
 
 def chapters_for_reader(work: Work, user) -> list[Chapter]:
-    """Posted chapters; creators also see their unposted ones."""
-    chapters = work.chapters.order_by("position")
+    """Posted chapters; creators also see their unposted ones. Without what
+    the writer typed: the edit form loads its own chapter."""
+    chapters = work.chapters.defer(*source_fields(Chapter)).order_by("position")
     if not work.is_creator(user):
         chapters = chapters.filter(posted=True)
     return list(chapters)
+
+
+def chapter_menu_key(chapters: list[Chapter], shown: Chapter) -> str:
+    """A digest of what a chapter page's chapter menu shows (each chapter's
+    place and title, which one is open): the menu is cached under it."""
+    shown_rows = [(c.pk, c.position, c.title) for c in chapters]
+    return hashlib.blake2b(repr((shown.pk, shown_rows)).encode(), digest_size=16).hexdigest()
 
 
 @dataclass

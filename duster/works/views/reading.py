@@ -9,7 +9,12 @@ from duster.accounts.client import client_address
 from duster.lib.reader import settings_for
 from duster.lib.urls import parse_id
 from duster.works.models import Work
-from duster.works.selectors import chapters_for_reader, series_places, work_for_reader
+from duster.works.selectors import (
+    chapter_menu_key,
+    chapters_for_reader,
+    series_places,
+    work_for_reader,
+)
 from duster.works.services.hits import hit_visitor, work_record_hit
 
 # ?view_full_work=true shows every chapter, =false one at a time; without it
@@ -91,6 +96,7 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
         if index is not None and index + 1 < len(chapters)
         else None,
         "last_page": full_work or index == len(chapters) - 1,
+        "chapter_menu_key": "" if full_work else chapter_menu_key(chapters, shown[0]),
         "series_places": series_places(work, request.user),
         "is_creator": work.is_creator(request.user),
         "preview": preview,

@@ -7,14 +7,13 @@ from duster.tags.models import TagType
 from duster.tags.services import tags_find_or_create
 from duster.tags.wrangling.services import tag_fandom_add, tag_make_canonical
 from duster.testing.factories import make_user
-from duster.tests.browser.conftest import chromium, open_page  # noqa: F401  fixtures
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_relationship_field_offers_canonical_tags_with_their_fandom(open_page):  # noqa: F811
+def test_the_relationship_field_offers_canonical_tags_with_their_fandom(open_page):
     (fandom,) = tags_find_or_create(tag_type=TagType.FANDOM, names=["Slayers"])
     (pairing,) = tags_find_or_create(tag_type=TagType.RELATIONSHIP, names=["Buffy Summers/Spike"])
     tag_make_canonical(actor=None, tags=[fandom, pairing])

@@ -1,7 +1,8 @@
-"""Pages of the site as a whole: the error pages' views and the favicon."""
+"""Pages of the site as a whole: the error pages' views, the favicon and the
+web app manifest."""
 
 from django.conf import settings
-from django.http import HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import render
 from django.template import loader
@@ -16,6 +17,31 @@ def favicon(request, name: str = "favicon.ico"):
     """/favicon.ico (and /apple-touch-icon.png), which browsers ask for
     whatever the page says, go to the hashed static file."""
     return HttpResponseRedirect(static(f"duster/icons/{name}"))
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def web_manifest(request):
+    """What a phone's home screen needs: the archive's name and its icons,
+    named by their hashed static URLs so they are cached for good."""
+    icons = [
+        {
+            "src": static(f"duster/icons/icon-{size}.png"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+        }
+        for size in (192, 512)
+    ]
+    manifest = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME,
+        "start_url": "/",
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#8a1c1c",
+        "icons": icons,
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
 
 
 def csrf_failure(request, reason: str = ""):

@@ -139,11 +139,15 @@ def test_favicon_ico_holds_the_small_sizes():
         assert {(16, 16), (32, 32), (48, 48)} <= set(image.info["sizes"])
 
 
-def test_manifest_names_icons_that_exist():
-    manifest = json.loads((ICONS / "site.webmanifest").read_text())
+@pytest.mark.django_db
+def test_manifest_names_icons_that_exist(client):
+    response = client.get("/site.webmanifest")
+    assert response["Content-Type"] == "application/manifest+json"
+    manifest = json.loads(response.content)
     assert manifest["name"] and manifest["start_url"] == "/"
     for icon in manifest["icons"]:
-        with Image.open(ICONS / icon["src"]) as image:
+        name = icon["src"].removeprefix(settings.STATIC_URL).removeprefix("/")
+        with Image.open(ICONS.parent.parent / name) as image:
             assert f"{image.size[0]}x{image.size[1]}" == icon["sizes"]
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
@@ -126,7 +128,15 @@ def restore_databases(snapshots: dict[str, str]) -> None:
         call_command(
             "flush", database=alias, interactive=False, verbosity=0, inhibit_post_migrate=True
         )
-        connections[alias].creation.deserialize_db_from_string(contents)
+        conn = connections[alias]
+        conn.creation.deserialize_db_from_string(contents)
+        # The rows came back with their ids: move PostgreSQL's sequences past
+        # them, or the next insert would take an id that is in use.
+        statements = conn.ops.sequence_reset_sql(no_style(), apps.get_models())
+        if statements:
+            with conn.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
 
 
 def render_everything(chromium, url: str, pages: list[DesignPage], author: User):

@@ -323,7 +323,15 @@ def test_css_js_and_icons_have_hashed_names_and_long_cache_headers(site, chromiu
     static = dict(site.static)
     context = chromium.new_context(base_url=site.url)
     try:
-        for link in site.head_links:
+        links = []
+        for link, rel in site.head_links.items():
+            if rel == "manifest":
+                # The manifest is a page (it names the site); its icons are files.
+                icons = context.request.get(link).json().get("icons") or []
+                links += [urljoin(link, icon["src"]) for icon in icons]
+            else:
+                links.append(link)
+        for link in links:
             response = context.request.get(link)
             static[urlsplit(link).path] = (
                 response.status,

@@ -24,6 +24,8 @@ $(VENV)/.installed-dev: requirements/base.txt requirements/dev.txt | $(BIN)/pyth
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $(VENV)/.installed-base $@
 
+# gunicorn's sync workers measured best on a 2-core machine (bench/README.md,
+# "Worker class"); GUNICORN_CMD_ARGS="--worker-class gthread --threads 4" tries another.
 run: $(VENV)/.installed-base
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -107,14 +107,18 @@ class WorkQuerySet(models.QuerySet):
     def for_listing(self):
         """What a blurb shows, in a fixed number of queries: not the notes or
         what the writer typed, the widest columns, which no blurb shows."""
-        return self._with_credits_and_tags().defer(
-            "notes", "end_notes", *source_fields(Work)
-        )
+        return self._with_credits_and_tags().defer("notes", "end_notes", *source_fields(Work))
 
     def for_reading(self):
         """What a work's reading pages show: all but what the writer typed
-        (which only the edit form reopens)."""
-        return self._with_credits_and_tags().defer(*source_fields(Work))
+        (which only the edit form reopens), and whether it is in any series
+        (most works are not: then there is no series to look up)."""
+        in_series = models.Exists(SeriesEntry.objects.filter(work=models.OuterRef("pk")))
+        return (
+            self._with_credits_and_tags()
+            .defer(*source_fields(Work))
+            .annotate(in_any_series=in_series)
+        )
 
     def _with_credits_and_tags(self):
         return self.prefetch_related(

@@ -96,7 +96,7 @@ def series_places(work: Work, user) -> list[SeriesPlace]:
     """'Part N of <series>' with the neighbouring parts the reader may see, in
     the author's order: one query whatever the number of series. An anonymous
     work is in no series and no one's neighbour for anyone but its creators."""
-    if not _shows_series(work, user):
+    if not _shows_series(work, user) or not getattr(work, "in_any_series", True):
         return []
     series_ids = SeriesEntry.objects.filter(work=work).values("series_id")
     # Only what "Part N of" and the neighbour links show: whole works (their
@@ -207,9 +207,12 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
     with `.count`: one pass over the works' filter tags whatever the number
     of types (a prolific creator's works carry ten thousand tags)."""
     rank = Window(RowNumber(), partition_by=F("type"), order_by=[F("count").desc(), F("name")])
+    # A plain count: a work has a filter tag once (filtertagging_unique). Only
+    # the columns a facet shows: the window sorts every tag the works carry.
     tags = (
         Tag.objects.filter(type__in=tag_types, filtered_works__in=works.values("pk"))
-        .annotate(count=Count("filtered_works", distinct=True))
+        .only("id", "name", "slug", "type")
+        .annotate(count=Count("filtered_works"))
         .annotate(rank=rank)
         .filter(rank__lte=limit)
         .order_by("rank")

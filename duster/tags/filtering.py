@@ -169,10 +169,14 @@ def _write(wanted: dict[int, set[int]]) -> int:
             stale.append(pk)
     for start in range(0, len(stale), 5000):
         FilterTagging.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    missing = {work_id: tags - have[work_id] for work_id, tags in wanted.items()}
+    types = dict(
+        Tag.objects.filter(pk__in=set().union(*missing.values())).values_list("pk", "type")
+    )
     new = [
-        FilterTagging(work_id=work_id, tag_id=tag_id)
-        for work_id, tags in wanted.items()
-        for tag_id in tags - have[work_id]
+        FilterTagging(work_id=work_id, tag_id=tag_id, tag_type=types[tag_id])
+        for work_id, tags in missing.items()
+        for tag_id in tags
     ]
     FilterTagging.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
     return len(stale) + len(new)

@@ -295,10 +295,16 @@ class FilterTagging(models.Model):
 
     work = models.ForeignKey("works.Work", on_delete=models.CASCADE, related_name="+")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="filter_taggings")
+    # The tag's type, copied (a tag never changes type): facets count a set
+    # of works' filter tags by type without looking up every tag.
+    tag_type = models.CharField(max_length=20, choices=TagType.choices)
 
     class Meta:
         constraints = [models.UniqueConstraint("work", "tag", name="filtertagging_unique")]
-        indexes = [models.Index(fields=["tag", "work"], name="filtertagging_tag_work")]
+        indexes = [
+            models.Index(fields=["tag", "work"], name="filtertagging_tag_work"),
+            models.Index(fields=["work", "tag_type", "tag"], name="filtertagging_work_type"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tag_id} filters work {self.work_id}"

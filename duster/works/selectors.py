@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from duster.tags.models import Tag, TagType
+from duster.tags.models import FilterTagging, Tag, TagType
 from duster.works.models import (
     Chapter,
     Creatorship,
@@ -206,20 +206,28 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
     and meta tags: what a filter by that tag finds), most used first, each
     with `.count`: one pass over the works' filter tags whatever the number
     of types (a prolific creator's works carry ten thousand tags)."""
-    rank = Window(RowNumber(), partition_by=F("type"), order_by=[F("count").desc(), F("name")])
-    # A plain count: a work has a filter tag once (filtertagging_unique). Only
-    # the columns a facet shows: the window sorts every tag the works carry.
-    tags = (
-        Tag.objects.filter(type__in=tag_types, filtered_works__in=works.values("pk"))
-        .only("id", "name", "slug", "type")
-        .annotate(count=Count("filtered_works"))
+    # Counted on the filter-tag rows alone (they carry the tag's type), then
+    # the few tags shown are loaded: no tag looked up per row. A plain count:
+    # a work has a filter tag once (filtertagging_unique).
+    rank = Window(
+        RowNumber(), partition_by=F("tag_type"), order_by=[F("count").desc(), F("tag_id")]
+    )
+    ranked = (
+        FilterTagging.objects.filter(work__in=works.values("pk"), tag_type__in=tag_types)
+        .values("tag_type", "tag_id")
+        .annotate(count=Count("*"))
         .annotate(rank=rank)
         .filter(rank__lte=limit)
-        .order_by("rank")
     )
+    counts = {row["tag_id"]: row["count"] for row in ranked}
     facets: dict[str, list[CountedTag]] = {tag_type: [] for tag_type in tag_types}
-    for tag in tags:
-        facets[tag.type].append(tag)
+    if not counts:
+        return facets
+    for tag in Tag.objects.filter(pk__in=list(counts)).only("id", "name", "slug", "type"):
+        tag.count = counts[tag.pk]  # type: ignore[attr-defined]
+        facets[tag.type].append(tag)  # type: ignore[arg-type]
+    for counted in facets.values():
+        counted.sort(key=lambda tag: (-tag.count, tag.name))
     return facets
 
 

@@ -41,6 +41,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.corpus import generate
+from bench.databases import use_database
 from duster.accounts.models import User
 from duster.lib.sqlite import sqlite_refresh_statistics
 from duster.tags.models import FilterTagging, Tag
@@ -65,19 +66,6 @@ def database_name(works: int, full: bool) -> str:
     if OWN_SQLITE:
         return str(BENCH_DIR / f"works-{works}.sqlite3")
     return str(BASE_NAME) if full else f"{BASE_NAME}_{works}"
-
-
-def use_database(name: str) -> None:
-    """Point the default connection at another database, creating it if needed."""
-    connection.close()
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = name
-        return
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.settings_dict["NAME"] = name
 
 
 def prepare(works: int, *, full: bool, keep: bool) -> float | None:

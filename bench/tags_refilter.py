@@ -43,6 +43,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from bench.databases import use_database
 from duster.tags.filtering import _batch_size
 from duster.tags.fixed import fixed_tags
 from duster.tags.models import FilterTagging, MetaTagging, RefilterJob, Tag, TagType
@@ -55,13 +56,7 @@ TARGET_SECONDS = 60
 def use_own_database() -> None:
     if OWN_SQLITE:
         return
-    name = f"{connection.settings_dict['NAME']}_refilter"
-    connection.close()
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.settings_dict["NAME"] = name
+    use_database(f"{connection.settings_dict['NAME']}_refilter")
 
 
 def build(works: int) -> tuple[Tag, Tag, Tag]:

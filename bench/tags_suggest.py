@@ -57,6 +57,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from bench.databases import use_database
 from duster.tags.models import Tag, TagFandom, TagType, tag_key
 from duster.tags.wrangling.suggestions import suggestions_for
 
@@ -66,13 +67,7 @@ TARGET_P95_MS = 20
 def use_own_database() -> None:
     if OWN_SQLITE:
         return
-    name = f"{connection.settings_dict['NAME']}_tags"
-    connection.close()
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.settings_dict["NAME"] = name
+    use_database(f"{connection.settings_dict['NAME']}_tags")
 
 
 # The fixture's tags

@@ -23,6 +23,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from bench.corpus import generate
+from bench.databases import use_database
 from bench.load.setup import ROOT
 from bench.load.wrk import BROWSER, Target
 from duster.accounts.models import User
@@ -40,7 +41,7 @@ def corpus_prepare(works: int, *, keep: bool) -> str:
     """Migrate and fill the database with `works` generated works (unless
     --keep finds them there already); a line that says what happened."""
     if connection.vendor == "postgresql":
-        _postgres_create_database()
+        use_database(str(connection.settings_dict["NAME"]))
     name = connection.settings_dict["NAME"]
     if connection.vendor == "sqlite" and not keep:
         connection.close()
@@ -62,14 +63,6 @@ def corpus_prepare(works: int, *, keep: bool) -> str:
         sqlite_refresh_statistics()  # as every `make run` start does after migrate
     cache.clear()
     return line
-
-
-def _postgres_create_database() -> None:
-    name = connection.settings_dict["NAME"]
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
 
 
 def reader_session() -> tuple[str, str]:

@@ -1,6 +1,5 @@
 import hashlib
 
-from django.conf import global_settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,7 +11,19 @@ from duster.accounts.models import Pseud, User
 from duster.lib.richtext import RichTextModel
 from duster.lib.text import word_count
 from duster.lib.urls import fast_reverse
-from duster.tags.models import Tag, TagType, tag_key
+from duster.tags.models import Tag, TagType
+from duster.works.choices import (  # noqa: F401  also read from here
+    ADULT_RATINGS,
+    FIXED_CHOICES,
+    FIXED_VALUES,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    ArchiveWarning,
+    Category,
+    CommentPolicy,
+    Rating,
+    WorkState,
+)
 from duster.works.rules import (
     BODY_MAX,
     EXPECTED_CHAPTERS_MAX,
@@ -23,63 +34,6 @@ from duster.works.rules import (
     validate_categories,
     validate_warnings,
 )
-
-LANGUAGES = sorted(global_settings.LANGUAGES, key=lambda lang: lang[1])
-LANGUAGE_NAMES = dict(LANGUAGES)
-
-
-class Rating(models.TextChoices):
-    NOT_RATED = "not_rated", "Not Rated"
-    GENERAL = "general", "General Audiences"
-    TEEN = "teen", "Teen And Up Audiences"
-    MATURE = "mature", "Mature"
-    EXPLICIT = "explicit", "Explicit"
-
-
-# Ratings that show the adult-content notice before the text.
-ADULT_RATINGS = {Rating.NOT_RATED, Rating.MATURE, Rating.EXPLICIT}
-
-
-class ArchiveWarning(models.TextChoices):
-    CHOSE_NOT_TO_WARN = "no_warn", "Creator Chose Not To Use Archive Warnings"
-    NONE_APPLY = "none", "No Archive Warnings Apply"
-    VIOLENCE = "violence", "Graphic Depictions Of Violence"
-    DEATH = "death", "Major Character Death"
-    NONCON = "noncon", "Rape/Non-Con"
-    UNDERAGE = "underage", "Underage"
-
-
-class Category(models.TextChoices):
-    FF = "ff", "F/F"
-    FM = "fm", "F/M"
-    GEN = "gen", "Gen"
-    MM = "mm", "M/M"
-    MULTI = "multi", "Multi"
-    OTHER = "other", "Other"
-
-
-# Fixed tags' keys to the values works use, per fixed type.
-FIXED_CHOICES: dict[str, type[models.TextChoices]] = {
-    TagType.RATING: Rating,
-    TagType.WARNING: ArchiveWarning,
-    TagType.CATEGORY: Category,
-}
-FIXED_VALUES: dict[str, dict[str, str]] = {
-    tag_type: {tag_key(choice.label): choice.value for choice in choices}
-    for tag_type, choices in FIXED_CHOICES.items()
-}
-
-
-class CommentPolicy(models.TextChoices):
-    REGISTERED = "registered", "Only registered users can comment"
-    ANYONE = "anyone", "Registered users and guests can comment"
-    NOBODY = "nobody", "No one can comment"
-
-
-class WorkState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    POSTED = "posted", "Posted"
-    HIDDEN = "hidden", "Hidden by an administrator"
 
 
 class WorkQuerySet(models.QuerySet):

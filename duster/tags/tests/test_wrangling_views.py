@@ -187,6 +187,23 @@ class TestQueue:
             )
         assert count() == before
 
+    def test_the_queue_shows_the_progress_of_unfinished_re_filter_jobs(self, wrangler_client):
+        from django.utils import timezone
+
+        from duster.tags.models import RefilterJob
+
+        RefilterJob.objects.create(
+            reason="merge into “Buffy Summers/Spike”", total=100_000, done=25_000
+        )
+        RefilterJob.objects.create(
+            reason="an old rename", total=10, done=10, finished_at=timezone.now()
+        )
+        html = wrangler_client.get(QUEUE, {"type": "relationship"}).content.decode()
+        assert "Works being re-filtered" in html
+        assert "merge into “Buffy Summers/Spike”" in html
+        assert '<progress max="100000" value="25000">' in html
+        assert "an old rename" not in html
+
 
 class TestTagPage:
     def test_merge_into_a_tag_of_another_type_is_refused_at_the_field(

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from duster.tags.models import (
     FIXED_TYPES,
     FilterTagging,
+    RefilterJob,
     Tag,
     TagFandom,
     TagType,
@@ -37,6 +38,12 @@ def unwrangled_tags(*, tag_type: str, fandom_ids: set[int] | None = None) -> Que
             in_fandom |= Q(pk__in=fandom_ids)
         tags = tags.filter(in_fandom)
     return tags.annotate(uses=Count("worktag", distinct=True)).order_by("-uses", "name", "pk")
+
+
+def refilter_jobs_running() -> list[RefilterJob]:
+    """Re-filter jobs not finished yet, oldest first: what wranglers see while
+    a big change reaches every work."""
+    return list(RefilterJob.objects.filter(finished_at__isnull=True).order_by("created_at", "pk"))
 
 
 def tag_log(tag: Tag) -> QuerySet[WranglingLog]:

@@ -18,7 +18,7 @@ from duster.tags.models import Tag, TagType, WranglingLog
 from duster.tags.wrangling import forms as wf
 from duster.tags.wrangling import services
 from duster.tags.wrangling.permissions import wrangler_fandoms
-from duster.tags.wrangling.selectors import tag_log, unwrangled_tags
+from duster.tags.wrangling.selectors import refilter_jobs_running, tag_log, unwrangled_tags
 from duster.tags.wrangling.services.undo import undoable
 from duster.tags.wrangling.suggestions import suggestions_for
 
@@ -85,6 +85,7 @@ def _queue_page(request, *, form, tag_type, fandom_ids, bulk_form=None, status=2
         "tag_type": tag_type,
         "type_label": TagType(tag_type).label,
         "checked": checked,
+        "jobs": refilter_jobs_running(),
     }
     return render(request, "tags/wrangling/queue.html", context, status=status)
 

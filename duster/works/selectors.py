@@ -19,10 +19,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
+from duster.lib.pagecache import LISTS, dependency_versions
 from duster.tags.models import FilterTagging, Tag, TagType
 from duster.works.models import (
     Chapter,
@@ -34,6 +36,10 @@ from duster.works.models import (
     byline_credits,
     source_fields,
 )
+
+# Kept facet counts are never stale (see tag_facets_kept); this only bounds
+# how long an unused set stays in the cache.
+FACETS_SECONDS = 3600
 
 
 def _in_series(user, work_field: str = "work_id") -> Exists:
@@ -228,6 +234,25 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
         facets[tag.type].append(tag)  # type: ignore[arg-type]
     for counted in facets.values():
         counted.sort(key=lambda tag: (-tag.count, tag.name))
+    return facets
+
+
+def tag_facets_kept(works, tag_types: list[TagType], limit: int = 30):
+    """tag_facets, kept in the cache until anything a list shows changes: the
+    key holds the page cache's "lists" version (duster.lib.pagecache), which
+    every write to works, tags or accounts moves, so kept counts are never
+    stale. The version is read first: counts made from rows that changed
+    meanwhile are filed under the old version and never read."""
+    if works.query.is_empty():
+        return {tag_type: [] for tag_type in tag_types}
+    version = dependency_versions([LISTS])[LISTS]
+    query = str(works.values("pk").query)
+    digest = hashlib.blake2b(f"{query}|{tag_types}|{limit}".encode(), digest_size=16)
+    key = f"facets:{version}:{digest.hexdigest()}"
+    facets = cache.get(key)
+    if facets is None:
+        facets = tag_facets(works, tag_types, limit)
+        cache.set(key, facets, FACETS_SECONDS)
     return facets
 
 

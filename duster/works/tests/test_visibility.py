@@ -212,6 +212,23 @@ class TestWorkSelectors:
         assert facets(people.reader) == [("Mara/Ilse", 2)]
         assert facets(people.author) == [("Mara/Ilse", 3), ("Ilse/Tom", 1)]
 
+    def test_kept_facet_counts_are_per_viewer_and_change_with_the_works(self, people):
+        make_work(people.author, relationships=["Mara/Ilse"])
+        make_work(people.author, relationships=["Mara/Ilse"], restricted=True)
+
+        def facets(viewer):
+            works = Work.objects.credited_to(people.author, viewer=viewer).visible_to(viewer)
+            kept = selectors.tag_facets_kept(works, [TagType.RELATIONSHIP])
+            return [(t.name, t.count) for t in kept[TagType.RELATIONSHIP]]
+
+        assert facets(GUEST) == [("Mara/Ilse", 1)]
+        assert facets(people.reader) == [("Mara/Ilse", 2)]
+        assert facets(GUEST) == [("Mara/Ilse", 1)]  # kept, and kept apart
+        make_work(people.author, relationships=["Ilse/Tom"])
+        assert facets(GUEST) == [("Ilse/Tom", 1), ("Mara/Ilse", 1)]
+        Work.objects.filter(restricted=True).update(restricted=False)
+        assert facets(GUEST) == [("Mara/Ilse", 2), ("Ilse/Tom", 1)]
+
     def test_pending_invitations_list_only_unanswered_ones(self, people, works):
         assert [c.work for c in selectors.pending_invitations(people.invitee)] == [works.draft]
         assert not selectors.pending_invitations(people.co_author).exists()

@@ -1,6 +1,5 @@
 """Lists of work blurbs: latest works, a creator's pages. (A tag's works: duster.tags.views.)"""
 
-from django.core.cache import cache
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -15,12 +14,11 @@ from duster.works.selectors import (
     drafts_of,
     pending_invitations,
     series_credited_to,
-    tag_facets,
+    tag_facets_kept,
     works_credited_to,
 )
 
 LATEST = ("-updated_at", "-pk")
-HOME_FANDOMS_SECONDS = 300
 
 
 def _latest(user):
@@ -35,15 +33,9 @@ def home(request):
 
 def _home_fandoms(user):
     """The most used fandoms. Counting them reads the tags of every posted
-    work in the archive, so the counts are kept for a few minutes: one set for
-    guests and one for members, who also see restricted works."""
-    audience = "members" if user.is_authenticated else "guests"
+    work in the archive, so the counts are kept until a list changes."""
     posted = Work.objects.visible_to(user).posted()
-    return cache.get_or_set(
-        f"home-fandoms:{audience}",
-        lambda: tag_facets(posted, [TagType.FANDOM], 20)[TagType.FANDOM],
-        HOME_FANDOMS_SECONDS,
-    )
+    return tag_facets_kept(posted, [TagType.FANDOM], 20)[TagType.FANDOM]
 
 
 @require_safe
@@ -97,7 +89,7 @@ def user_works(request, username: str):
             works = works_tagged(tag, request.user, works) if tag else works.none()
             filters[tag_type.value] = tag
             filters["unknown"] = filters.get("unknown") or tag is None
-    facets = tag_facets(works, [TagType.FANDOM, TagType.RELATIONSHIP])
+    facets = tag_facets_kept(works, [TagType.FANDOM, TagType.RELATIONSHIP])
     context = {
         "creator": creator,
         "page": paginate(request, works.for_listing().order_by(*LATEST)),

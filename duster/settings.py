@@ -213,14 +213,14 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # only hit counts wait for it), and the s-maxage shared caches (a CDN) may
 # serve a page without asking again (0: they revalidate every time).
 PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_SHARED_SECONDS = env_int("PAGE_CACHE_SHARED_SECONDS", 0)
 
 # Tags: the cap on additional tags per work; wrangling changes that touch more
 # works than TAG_REFILTER_INLINE_MAX re-filter them in a background task.
 ADDITIONAL_TAGS_MAX = env_int("ADDITIONAL_TAGS_MAX", 75)
 TAG_REFILTER_INLINE_MAX = env_int("TAG_REFILTER_INLINE_MAX", 2000)
 TAG_REFILTER_BATCH_SIZE = env_int("TAG_REFILTER_BATCH_SIZE", 1000)
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
-PAGE_CACHE_SHARED_SECONDS = env_int("PAGE_CACHE_SHARED_SECONDS", 0)
 
 # Background work: one API (django.tasks). The database backend needs no
 # extra service; `make run` starts its worker.

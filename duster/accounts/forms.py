@@ -120,7 +120,6 @@ class ResetPasswordForm(auth_forms.SetPasswordForm):
 
 
 READER_FIELDS = [f"reader_{name}" for name in reader.SETTING_NAMES]
-READER_CHOICES = {f"reader_{name}": choices for name, _, _, choices in reader.SETTINGS}
 
 
 class PreferencesForm(forms.ModelForm):
@@ -141,11 +140,9 @@ class PreferencesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in READER_FIELDS:
-            field = self.fields[name]
-            if isinstance(field, forms.ChoiceField):
-                # No blank choice: left out means "as it was" (see clean()).
-                field.required = False
-                field.choices = READER_CHOICES[name]
+            # Left out means "as it was" (see clean()). The model fields have
+            # defaults, so their choices carry no blank one.
+            self.fields[name].required = False
 
     def clean(self):
         super().clean()
@@ -164,13 +161,13 @@ class ReaderSettingsForm(forms.Form):
     every page sends only the theme), and the page to go back to (not "next": that is the login
     page's, and a page may carry both forms)."""
 
-    theme = forms.ChoiceField(choices=reader.THEMES, required=False)
-    story_font = forms.ChoiceField(choices=reader.STORY_FONTS, required=False)
-    story_size = forms.ChoiceField(choices=reader.STORY_SIZES, required=False)
-    story_leading = forms.ChoiceField(choices=reader.STORY_LEADINGS, required=False)
-    story_width = forms.ChoiceField(choices=reader.STORY_WIDTHS, required=False)
-    full_work = forms.ChoiceField(choices=reader.FULL_WORK_CHOICES, required=False)
     back = forms.CharField(required=False, strip=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One field per setting, as duster.lib.reader lists them.
+        for name, _, label, choices in reader.SETTINGS:
+            self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=False)
 
     def changes(self) -> dict[str, str]:
         return {

@@ -35,7 +35,7 @@ README's "Putting a cache in front" for nginx and CDNs.
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -116,6 +116,21 @@ def dependency_versions(dependencies: Iterable[str]) -> dict[str, str]:
     if missing:
         found.update(cache.get_many(missing))
     return {keys[key]: value for key, value in found.items()}
+
+
+def kept_while_lists_unchanged(key: str, compute: Callable[[], Any], timeout: int) -> Any:
+    """compute(), kept in the cache until anything a list shows changes: the
+    key holds the "lists" version, which every write to works, tags or
+    accounts moves, so what is kept is never stale. The version is read
+    first: a value made from rows that changed meanwhile is filed under the
+    old version and never read."""
+    version = dependency_versions([LISTS])[LISTS]
+    full_key = f"{PREFIX}kept:{version}:{key}"
+    value = _cache().get(full_key)
+    if value is None:
+        value = compute()
+        _cache().set(full_key, value, timeout)
+    return value
 
 
 def _bump(dependencies: Iterable[str]) -> None:

@@ -701,7 +701,7 @@ _MARK_LINE = re.compile(rf"(?:[{_MARKS}]\s*){{3,}}")
 _ORNAMENT = re.compile(rf"([{_MARKS}]*)([oO0]{{1,9}}|[xX]{{1,9}})([{_MARKS}]*)")
 
 
-def _is_scene_break(line: str) -> bool:
+def is_scene_break(line: str) -> bool:
     if _MARK_LINE.fullmatch(line.strip()):
         return True
     match = _ORNAMENT.fullmatch(re.sub(r"\s+", "", line))
@@ -736,7 +736,7 @@ def _text_to_html(text: str, max_length: int | None, what: str) -> str:
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if not line.strip():
             flush()
-        elif _is_scene_break(line):
+        elif is_scene_break(line):
             flush()
             blocks.append("<hr>")
         else:

@@ -2,10 +2,8 @@
 values and labels are the works' choices (`duster.works.models.FIXED_CHOICES`);
 each is one canonical tag nobody can rename, merge or extend."""
 
-from django.db import IntegrityError, transaction
-from django.utils.text import slugify
-
 from duster.tags.models import Tag, TagType, tag_key
+from duster.tags.services import tag_create
 
 
 def fixed_tags() -> dict[str, dict[str, Tag]]:
@@ -19,24 +17,6 @@ def fixed_tags() -> dict[str, dict[str, Tag]]:
         for choice in choices:
             tag = found.get((tag_type, tag_key(choice.label)))
             if tag is None:
-                tag = _fixed_create(TagType(tag_type), choice.label)
+                tag = tag_create(tag_type=TagType(tag_type), name=choice.label, fixed=True)
             fixed.setdefault(tag_type, {})[choice.value] = tag
     return fixed
-
-
-def _fixed_create(tag_type: TagType, label: str) -> Tag:
-    base = slugify(label) or tag_type.value
-    for n in range(1, 50):
-        slug = base if n == 1 else f"{base}-{n}"
-        if Tag.objects.filter(slug=slug).exists():
-            continue
-        try:
-            with transaction.atomic():
-                return Tag.objects.create(
-                    name=label, type=tag_type, slug=slug, canonical=True, fixed=True
-                )
-        except IntegrityError:
-            existing = Tag.objects.filter(type=tag_type, key=tag_key(label)).first()
-            if existing is not None:
-                return existing
-    raise IntegrityError(f"Could not create the fixed tag {label!r}.")

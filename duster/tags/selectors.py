@@ -5,14 +5,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import cast
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
+from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.tags.models import FilterTagging, Media, Tag, TagType, tag_key
 from duster.works.models import Work, WorkQuerySet, WorkTag
 
-FANDOM_INDEX_SECONDS = 300
+# Kept counts are never stale; this only bounds how long an unused set stays.
+FANDOM_INDEX_SECONDS = 3600
 # What a tag's page lists of the tags around it.
 _NEIGHBOURS = Tag.objects.only("id", "name", "slug", "type", "canonical", "merger_id")
 
@@ -122,13 +123,10 @@ def fandom_index(user) -> list[MediaGroup]:
     """Fandoms by media type (in the order of `Media`, fandoms without one
     last), A–Z within each, each with `.work_total`, the posted works `user`
     may see under it. Counting reads every posted work's fandoms, so the
-    counts are kept for a few minutes: one set for guests, one for members."""
+    counts are kept until a list changes: one set for guests, one for members."""
     audience = "members" if user.is_authenticated else "guests"
-    rows = (
-        cache.get_or_set(
-            f"fandom-index:{audience}", lambda: _fandoms_counted(user), FANDOM_INDEX_SECONDS
-        )
-        or []
+    rows = kept_while_lists_unchanged(
+        f"fandom-index:{audience}", lambda: _fandoms_counted(user), FANDOM_INDEX_SECONDS
     )
     labels = {"": "Other fandoms", **dict(Media.choices)}
     groups = {media: MediaGroup(media=media, label=label) for media, label in labels.items()}

@@ -72,17 +72,21 @@ def tags_find_or_create(*, tag_type: TagType, names: list[str]) -> list[Tag]:
     for key, name in folded.items():
         tag = existing.get(key)
         if tag is None:
-            tag = _tag_create(tag_type=tag_type, name=name)
+            tag = tag_create(tag_type=tag_type, name=name)
         tags.append(tag)
     return tags
 
 
-def _tag_create(*, tag_type: TagType, name: str) -> Tag:
+def tag_create(*, tag_type: TagType, name: str, fixed: bool = False) -> Tag:
+    """A new tag with a free slug; the existing one if someone created it
+    meanwhile. `fixed`: one of the archive's fixed tags (canonical)."""
     for _attempt in range(3):
         slug = _unique_slug(name)
         try:
             with transaction.atomic():
-                return Tag.objects.create(name=name, type=tag_type, slug=slug)
+                return Tag.objects.create(
+                    name=name, type=tag_type, slug=slug, canonical=fixed, fixed=fixed
+                )
         except IntegrityError:
             # Someone else created this tag a moment ago, or took the slug
             # (then try the next free one).

@@ -105,8 +105,16 @@ def _source(limit: int | None = None, label: str = "") -> models.TextField:
     )
 
 
-# What Work works out once from its tags.
-_TAG_CACHES = ("_tags_by_type", "warning_labels", "category_labels", "symbols")
+# What Work works out once from its tags, forgotten when they change.
+_TAG_CACHES = (
+    "_tags_by_type",
+    "warning_labels",
+    "category_labels",
+    "symbols",
+    "blurb_key",
+    "blurb_tags",
+    "metadata_key",
+)
 
 
 class Work(RichTextModel):
@@ -220,7 +228,7 @@ class Work(RichTextModel):
         self._forget_tags()
 
     def _forget_tags(self) -> None:
-        for name in (*_TAG_CACHES, "blurb_key", "blurb_tags"):
+        for name in _TAG_CACHES:
             self.__dict__.pop(name, None)
 
     def tags_changed(self) -> None:

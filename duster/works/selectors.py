@@ -19,12 +19,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from duster.lib.pagecache import LISTS, dependency_versions
+from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.tags.models import FilterTagging, Tag, TagType
 from duster.works.models import (
     Chapter,
@@ -238,22 +237,18 @@ def tag_facets(works, tag_types: list[TagType], limit: int = 30) -> dict[str, li
 
 
 def tag_facets_kept(works, tag_types: list[TagType], limit: int = 30):
-    """tag_facets, kept in the cache until anything a list shows changes: the
-    key holds the page cache's "lists" version (duster.lib.pagecache), which
-    every write to works, tags or accounts moves, so kept counts are never
-    stale. The version is read first: counts made from rows that changed
-    meanwhile are filed under the old version and never read."""
+    """tag_facets, kept in the cache until anything a list shows changes
+    (duster.lib.pagecache.kept_while_lists_unchanged): one set per query, so
+    per viewer."""
     if works.query.is_empty():
         return {tag_type: [] for tag_type in tag_types}
-    version = dependency_versions([LISTS])[LISTS]
     query = str(works.values("pk").query)
     digest = hashlib.blake2b(f"{query}|{tag_types}|{limit}".encode(), digest_size=16)
-    key = f"facets:{version}:{digest.hexdigest()}"
-    facets = cache.get(key)
-    if facets is None:
-        facets = tag_facets(works, tag_types, limit)
-        cache.set(key, facets, FACETS_SECONDS)
-    return facets
+    return kept_while_lists_unchanged(
+        f"facets:{digest.hexdigest()}",
+        lambda: tag_facets(works, tag_types, limit),
+        FACETS_SECONDS,
+    )
 
 
 def pending_invitations(user):

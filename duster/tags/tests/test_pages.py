@@ -107,10 +107,16 @@ class TestFandomIndex:
         assert "Buffy the Vampire Slayer - All Media Types (3)" in page
         assert 'href="/tags/' in html
 
+    def test_the_counts_change_on_the_next_request_after_a_new_work(self, client, author):
+        make_work(author, fandoms=["Firefly"])
+        assert "Firefly (1)" in text(client.get("/fandoms/"))
+        make_work(author, fandoms=["Firefly"])
+        assert "Firefly (2)" in text(client.get("/fandoms/"))
+
 
 def _measure(client: Client, url: str) -> int:
     """Queries for the page, once what a first visit sets up is done; the
-    fandom index's counts are counted afresh (they are cached for minutes)."""
+    fandom index's counts are counted afresh (they are kept until a list changes)."""
     assert client.get(url).status_code == 200, url
     cache.clear()
     with CaptureQueriesContext(connection) as queries:

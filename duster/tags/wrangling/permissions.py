@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 
 from duster.tags.filtering import meta_ancestors
-from duster.tags.models import FilterTagging, Tag, TagFandom, TagType, Wrangler
+from duster.tags.models import Tag, TagType, Wrangler
+from duster.tags.wrangling.selectors import tags_parent_fandoms
 
 
 def wrangler_fandoms(user) -> set[int] | None:
@@ -41,18 +42,7 @@ def tags_fandoms(tags: Iterable[Tag]) -> dict[int, set[int]]:
     for tag in tags:
         if tag.type == TagType.FANDOM:
             found[tag.pk] |= {tag.pk} | ({tag.merger_id} if tag.merger_id else set())
-    others = [t.pk for t in tags if t.type != TagType.FANDOM]
-    if others:
-        for tag_id, fandom_id in TagFandom.objects.filter(tag_id__in=others).values_list(
-            "tag_id", "fandom_id"
-        ):
-            found[tag_id].add(fandom_id)
-        for tag_id, fandom_id in (
-            FilterTagging.objects.filter(tag__type=TagType.FANDOM, work__worktag__tag_id__in=others)
-            .values_list("work__worktag__tag_id", "tag_id")
-            .distinct()
-        ):
-            found[tag_id].add(fandom_id)
+    found.update(tags_parent_fandoms(t.pk for t in tags if t.type != TagType.FANDOM))
     ancestors = meta_ancestors(set().union(*found.values()))
     for fandoms in found.values():
         for fandom_id in list(fandoms):

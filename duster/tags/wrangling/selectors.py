@@ -1,5 +1,7 @@
 """Reads for wrangling pages, tag search and as-you-type suggestions."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -50,8 +52,30 @@ def tag_log(tag: Tag) -> QuerySet[WranglingLog]:
     return WranglingLog.objects.filter(tag=tag).select_related("actor").order_by("-at", "-id")
 
 
-def _prefix(probe: str) -> Q:
+def match_key_prefix(probe: str) -> Q:
+    """`match_key` starts with `probe`, as a range the (type, match_key) index serves."""
     return Q(match_key__gte=probe, match_key__lt=probe + _RANGE_END)
+
+
+def tags_parent_fandoms(tag_ids: Iterable[int]) -> dict[int, set[int]]:
+    """The fandoms each tag is in: its parent fandoms and the fandoms among
+    the filter tags of the works that use it (canonical fandoms and their meta
+    fandoms). Two queries."""
+    tag_ids = list(tag_ids)
+    found: dict[int, set[int]] = {pk: set() for pk in tag_ids}
+    if not tag_ids:
+        return found
+    for tag_id, fandom_id in TagFandom.objects.filter(tag_id__in=tag_ids).values_list(
+        "tag_id", "fandom_id"
+    ):
+        found[tag_id].add(fandom_id)
+    for tag_id, fandom_id in (
+        FilterTagging.objects.filter(tag__type=TagType.FANDOM, work__worktag__tag_id__in=tag_ids)
+        .values_list("work__worktag__tag_id", "tag_id")
+        .distinct()
+    ):
+        found[tag_id].add(fandom_id)
+    return found
 
 
 def tags_search(*, query: str, tag_type: str = "") -> QuerySet[Tag]:
@@ -63,7 +87,7 @@ def tags_search(*, query: str, tag_type: str = "") -> QuerySet[Tag]:
     if tag_type:
         tags = tags.filter(type=tag_type)
     if probe:
-        tags = tags.filter(_prefix(probe) | Q(match_key__contains=" " + probe))
+        tags = tags.filter(match_key_prefix(probe) | Q(match_key__contains=" " + probe))
     elif not tag_type:
         return Tag.objects.none()
     return tags.select_related("merger").order_by("-canonical", "name", "pk")
@@ -80,10 +104,10 @@ def tags_autocomplete(*, query: str, tag_type: str, limit: int = AUTOCOMPLETE_LI
     if not probe or tag_type not in TagType.values or tag_type in FIXED_TYPES:
         return []
     canonical = Tag.objects.filter(type=tag_type, canonical=True).only("id", "name", "slug")
-    found = list(canonical.filter(_prefix(probe)).order_by("match_key", "pk")[:limit])
+    found = list(canonical.filter(match_key_prefix(probe)).order_by("match_key", "pk")[:limit])
     if tag_type == TagType.RELATIONSHIP and len(found) < limit:
         characters = list(
-            Tag.objects.filter(_prefix(probe), type=TagType.CHARACTER, canonical=True)
+            Tag.objects.filter(match_key_prefix(probe), type=TagType.CHARACTER, canonical=True)
             .order_by("match_key", "pk")
             .values_list("pk", flat=True)[:limit]
         )

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from django.db.models import Q
 
-from duster.tags.models import FilterTagging, Tag, TagFandom, TagType, WranglingLog
+from duster.tags.models import Tag, TagFandom, TagType, WranglingLog
 from duster.tags.suggest import (
     Candidate,
     Patterns,
@@ -17,19 +17,14 @@ from duster.tags.suggest import (
     suggest,
     without_disambiguation,
 )
+from duster.tags.wrangling.selectors import match_key_prefix, tags_parent_fandoms
 
 # Actions in the wrangling log that say "don't suggest this canonical again".
 REJECT_ACTION = "suggestion_reject"
-_RANGE_END = "\U0010ffff"
 # How many recent synonym pairs teach the patterns.
 PATTERN_SAMPLE = 2000
 # The probe a misspelling must share with its canonical name: its first letters.
 SPELLING_PROBE = 4
-
-
-def _prefix(field: str, probe: str) -> Q:
-    """`field` starts with `probe`, as a range an index on the field serves."""
-    return Q(**{f"{field}__gte": probe, f"{field}__lt": probe + _RANGE_END})
 
 
 def _probes(tag: Tag, patterns: Patterns) -> set[str]:
@@ -54,19 +49,7 @@ def suggestions_for(tags: Sequence[Tag]) -> dict[int, Suggestion]:
     ids = [t.pk for t in tags]
     types = {t.type for t in tags}
 
-    context: dict[int, set[int]] = {pk: set() for pk in ids}
-    for tag_id, fandom_id in TagFandom.objects.filter(tag_id__in=ids).values_list(
-        "tag_id", "fandom_id"
-    ):
-        context[tag_id].add(fandom_id)
-    # The fandoms of the works that use the tag: their filter tags hold the
-    # canonical fandoms and their meta fandoms.
-    for tag_id, fandom_id in (
-        FilterTagging.objects.filter(tag__type=TagType.FANDOM, work__worktag__tag_id__in=ids)
-        .values_list("work__worktag__tag_id", "tag_id")
-        .distinct()
-    ):
-        context[tag_id].add(fandom_id)
+    context = tags_parent_fandoms(ids)
 
     rejected: dict[int, set[int]] = {pk: {pk} for pk in ids}
     for tag_id, after in WranglingLog.objects.filter(
@@ -93,7 +76,7 @@ def suggestions_for(tags: Sequence[Tag]) -> dict[int, Suggestion]:
     for tag_type, probes in by_type_probes.items():
         ranges = Q(pk__in=[])
         for probe in probes:
-            ranges |= _prefix("match_key", probe)
+            ranges |= match_key_prefix(probe)
         match |= Q(type=tag_type) & ranges
     all_fandoms = set().union(*context.values())
     scoped_types = types & {TagType.CHARACTER, TagType.RELATIONSHIP}

@@ -246,9 +246,8 @@ class Tab:
             shot = SCREENSHOTS / f"{design_page.name}-{self.variant.width}-{self.variant.theme}.png"
             page.screenshot(path=shot, full_page=True)
             rendering.screenshot = shot
-        except (
-            Exception
-        ) as error:  # reported by test_every_page_renders_with_the_status_and_parts_it_should
+        except Exception as error:
+            # Reported by test_every_page_renders_with_the_status_and_parts_it_should.
             rendering.error = f"{type(error).__name__}: {str(error).splitlines()[0]}"
         finally:
             self.current = None

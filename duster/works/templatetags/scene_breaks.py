@@ -5,7 +5,7 @@ from html import unescape
 
 from django import template
 
-from duster.lib.text import _is_scene_break
+from duster.lib.text import is_scene_break
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 def _mark(match: re.Match[str]) -> str:
     attributes, inner = match.group(1) or "", match.group(2)
-    if not _is_scene_break(unescape(_TAG.sub("", inner))):
+    if not is_scene_break(unescape(_TAG.sub("", inner))):
         return match.group(0)
     return f'<p class="scene-break"{attributes}>{inner}</p>'
 

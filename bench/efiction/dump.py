@@ -8,6 +8,7 @@ _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 _CREATE = re.compile(r"^CREATE TABLE `(\w+)` \($")
 _COLUMN = re.compile(r"^\s+`(\w+)` ")
 _INSERT = re.compile(r"^INSERT INTO `(\w+)` VALUES ")
+_NUMBER = re.compile(r"NULL|-?[\d.]+(?:[eE][-+]?\d+)?")
 
 
 def _values(text: str, start: int) -> list[list[object]]:
@@ -43,7 +44,7 @@ def _values(text: str, start: int) -> list[list[object]]:
                     i += 1
             row.append("".join(out))
         elif char not in ", \n":
-            match = re.compile(r"NULL|-?[\d.]+(?:[eE][-+]?\d+)?").match(text, i)
+            match = _NUMBER.match(text, i)
             if not match:
                 raise ValueError(f"unexpected {text[i : i + 20]!r} in an INSERT")
             token = match[0]

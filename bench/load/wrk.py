@@ -217,13 +217,13 @@ class Load:
 def print_table(summaries: Sequence[Summary], static: dict[str, str]) -> None:
     """Medians over the rounds, each page's ratio to the static file of its
     server (`static` maps a server to its static target's name)."""
-    by_name = {s.target.name: s for s in summaries}
+    named = by_name(summaries)
     print(
         f"\n{'target (median of rounds)':<28}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
         f"{'cpu ms/req':>11}{'× static':>10}"
     )
     for summary in summaries:
-        baseline = by_name.get(static.get(summary.target.server, ""))
+        baseline = named.get(static.get(summary.target.server, ""))
         ratio = ratio_of(summary, baseline)
         print(
             f"{summary.target.name:<28}{summary.rps:>9.1f}{summary.p50:>8.1f}{summary.p99:>8.1f}"

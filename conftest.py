@@ -12,3 +12,13 @@ def _test_settings(settings, tmp_path):
             "LOCATION": str(tmp_path),
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_filter_index():
+    """Each test's database starts over, so does this process's filter index."""
+    from duster.search.index import filter_index_reset
+
+    filter_index_reset()
+    yield
+    filter_index_reset()

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "duster.works",
     "duster.imports",
     "duster.images",
+    "duster.search",
 ]
 
 MIDDLEWARE = [

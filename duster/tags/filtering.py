@@ -158,6 +158,7 @@ def filter_tag_ids(work_ids: Iterable[int]) -> dict[int, set[int]]:
 def _write(wanted: dict[int, set[int]]) -> int:
     """Make the works' FilterTagging rows exactly `wanted`; how many rows changed."""
     stale = []
+    stale_works = set()
     have: dict[int, set[int]] = {work_id: set() for work_id in wanted}
     rows = FilterTagging.objects.filter(work_id__in=list(wanted)).values_list(
         "pk", "work_id", "tag_id"
@@ -167,6 +168,7 @@ def _write(wanted: dict[int, set[int]]) -> int:
             have[work_id].add(tag_id)
         else:
             stale.append(pk)
+            stale_works.add(work_id)
     for start in range(0, len(stale), 5000):
         FilterTagging.objects.filter(pk__in=stale[start : start + 5000]).delete()
     missing = {work_id: tags - have[work_id] for work_id, tags in wanted.items()}
@@ -179,6 +181,11 @@ def _write(wanted: dict[int, set[int]]) -> int:
         for tag_id in tags
     ]
     FilterTagging.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+    if stale or new:
+        from duster.works.signals import works_changed
+
+        changed = stale_works | {work_id for work_id, tags in missing.items() if tags}
+        works_changed.send(sender=None, work_ids=changed, text=True)
     return len(stale) + len(new)
 
 

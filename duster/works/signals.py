@@ -19,11 +19,26 @@ from collections.abc import Callable
 from django.db.backends.signals import connection_created
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.dispatch import Signal
 
 from duster.accounts.models import Pseud, User
 from duster.lib.pagecache import pages_changed
 from duster.tags.models import Tag
 from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work, WorkTag
+
+# Sent with `work_ids` whenever what a reader could find those works by
+# changed (their text, tags, credits, counts, state): the search follows it.
+# `text=False` when only counts changed.
+works_changed = Signal()
+
+
+def _changed(*, work_ids, lists: bool = True, everything: bool = False) -> None:
+    work_ids = set(work_ids)
+    pages_changed(work_ids=work_ids, lists=lists, everything=everything)
+    if work_ids or everything:
+        # None: which works is not known any more (all are looked at again).
+        works_changed.send(sender=None, work_ids=None if everything else work_ids, text=True)
+
 
 # Fields of a user no guest page shows: saving only these changes no page.
 USER_FIELDS_UNSHOWN = {"last_login", "password", "email", "view_adult", "time_zone"}
@@ -38,44 +53,44 @@ def _series_mates(series_ids) -> set[int]:
 
 def _work_changed(sender, instance: Work, **kwargs) -> None:
     series = SeriesEntry.objects.filter(work_id=instance.pk).values("series_id")
-    pages_changed(work_ids={instance.pk} | _series_mates(series))
+    _changed(work_ids={instance.pk} | _series_mates(series))
 
 
 def _part_of_work_changed(sender, instance: Chapter | WorkTag, **kwargs) -> None:
-    pages_changed(work_ids=[instance.work_id])
+    _changed(work_ids=[instance.work_id])
 
 
 def _tags_of_work_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
     if not action.startswith("post_"):
         return
     if not reverse:
-        pages_changed(work_ids=[instance.pk])
+        _changed(work_ids=[instance.pk])
     elif pk_set:
-        pages_changed(work_ids=pk_set)
+        _changed(work_ids=pk_set)
     else:  # a tag's works cleared: they are gone from the table already
-        pages_changed(work_ids=(), everything=True)
+        _changed(work_ids=(), everything=True)
 
 
 def _tag_changed(sender, instance: Tag, created: bool = False, **kwargs) -> None:
     works = (
         () if created else WorkTag.objects.filter(tag=instance).values_list("work_id", flat=True)
     )
-    pages_changed(work_ids=set(works))
+    _changed(work_ids=set(works))
 
 
 def _credit_changed(sender, instance: Creatorship, **kwargs) -> None:
     if instance.work_id is not None:
-        pages_changed(work_ids=[instance.work_id])
+        _changed(work_ids=[instance.work_id])
     else:
-        pages_changed(work_ids=())
+        _changed(work_ids=())
 
 
 def _series_changed(sender, instance: Series, **kwargs) -> None:
-    pages_changed(work_ids=_series_mates([instance.pk]))
+    _changed(work_ids=_series_mates([instance.pk]))
 
 
 def _series_entry_changed(sender, instance: SeriesEntry, **kwargs) -> None:
-    pages_changed(work_ids={instance.work_id} | _series_mates([instance.series_id]))
+    _changed(work_ids={instance.work_id} | _series_mates([instance.series_id]))
 
 
 def _credited_works(pseuds) -> set[int]:
@@ -84,14 +99,14 @@ def _credited_works(pseuds) -> set[int]:
 
 
 def _pseud_changed(sender, instance: Pseud, created: bool = False, **kwargs) -> None:
-    pages_changed(work_ids=() if created else _credited_works([instance.pk]))
+    _changed(work_ids=() if created else _credited_works([instance.pk]))
 
 
 def _user_changed(sender, instance: User, created: bool = False, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= USER_FIELDS_UNSHOWN:
         return
     pseuds = Pseud.objects.filter(user=instance).values("pk")
-    pages_changed(work_ids=() if created else _credited_works(pseuds))
+    _changed(work_ids=() if created else _credited_works(pseuds))
 
 
 def _everything_changed(**kwargs) -> None:

@@ -36,6 +36,7 @@ from redis.exceptions import RedisError
 
 from duster.accounts.client import address_key
 from duster.works.models import Work
+from duster.works.signals import works_changed
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def work_record_hit(*, work: Work, visitor: str) -> bool:
     try:
         with transaction.atomic():
             Work.objects.filter(pk=work.pk).update(hits=F("hits") + gain)
+            works_changed.send(sender=None, work_ids={work.pk}, text=False)
     except OperationalError as error:
         # A long write elsewhere holds SQLite's lock: the page matters more than one hit.
         if "locked" not in str(error).lower():

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from duster.lib.pagecache import pages_changed
 from duster.works.models import Work, WorkState
+from duster.works.signals import works_changed
 
 
 def work_refresh(*, work: Work) -> None:
@@ -61,3 +62,4 @@ def works_touch(*, work_ids) -> None:
     work_ids = list(work_ids)
     Work.objects.filter(pk__in=work_ids).update(modified_at=timezone.now())
     pages_changed(work_ids=work_ids)  # update() sends no signal
+    works_changed.send(sender=None, work_ids=set(work_ids), text=True)

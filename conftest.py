@@ -3,7 +3,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Fast hashing, tasks run at once, a private cache per test."""
+    """Fast hashing, tasks run at once, a private cache per test, no copy
+    of the search index on disk (each test's database is new)."""
+    settings.SEARCH_INDEX_DIR = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.CACHES = {

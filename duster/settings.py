@@ -223,6 +223,11 @@ ADDITIONAL_TAGS_MAX = env_int("ADDITIONAL_TAGS_MAX", 75)
 TAG_REFILTER_INLINE_MAX = env_int("TAG_REFILTER_INLINE_MAX", 2000)
 TAG_REFILTER_BATCH_SIZE = env_int("TAG_REFILTER_BATCH_SIZE", 1000)
 
+# Where each app process keeps a copy of its search filter index, so a new
+# process loads it in a second or two and applies the changes since instead of
+# reading every work (duster.search.index). Empty: no copy.
+SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(VAR_DIR / "search"))
+
 # Background work: one API (django.tasks). The database backend needs no
 # extra service; `make run` starts its worker.
 TASKS = {

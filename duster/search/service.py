@@ -17,7 +17,14 @@ from django.db.models.functions import Lower
 from pyroaring import BitMap
 
 from duster.accounts.models import User
-from duster.search.index import TAG_TYPES, TYPE_CODES, FilterIndex, filter_index
+from duster.search.index import (
+    TAG_TYPES,
+    TYPE_CODES,
+    FilterIndex,
+    as_bitmap,
+    as_ids,
+    filter_index,
+)
 from duster.search.params import DATES, MINIMUMS, PER_PAGE, WorkSearch
 from duster.search.results import Facet, SearchResults, results_page
 from duster.tags.fixed import fixed_tags
@@ -34,6 +41,10 @@ FACET_TYPES: list[str] = [
     TagType.FREEFORM,
 ]
 FACETS_PER_TYPE = 10
+# Facets of up to this many works are counted from every work's tags. For
+# more, a sample of this many names the candidates (three times as many as
+# shown), and those are counted exactly on the whole result by bitmap.
+FACETS_EXACT_MAX = 40_000
 # Sorts by a number: biggest (or newest) first. Title and creator: A to Z.
 _DESCENDING = {
     "updated": "updated",
@@ -98,10 +109,12 @@ def search_works(
         messages.extend(text.messages)
         works = _text_filter(text, works)
 
-    ids = np.array(works, dtype=np.int64)
-    ids = _number_filters(index, search, ids)
+    ids = as_ids(works)
+    filtered = _number_filters(index, search, ids)
+    if filtered.size != ids.size:
+        ids, works = filtered, as_bitmap(filtered)
     total = int(ids.size)
-    facets = _facets(index, ids, facet_types) if facet_types else {}
+    facets = _facets(index, works, ids, facet_types) if facet_types else {}
 
     pages = max(1, -(-total // PER_PAGE))
     number = search.page
@@ -219,13 +232,13 @@ def _text_filter(text, works: BitMap) -> BitMap:
     from duster.search.text import text_match
 
     if not text.is_empty():
-        return works & BitMap(text_match(text))
+        return works & as_bitmap(text_match(text))
     excluded = [term for term in text.terms if term.negated]
     if excluded:
         # Only "-word" terms: the works that have none of them.
         positive = replace(text, terms=tuple(replace(t, negated=False) for t in excluded))
         for term in positive.terms:
-            works -= BitMap(text_match(replace(positive, terms=(term,))))
+            works -= as_bitmap(text_match(replace(positive, terms=(term,))))
     return works
 
 
@@ -262,20 +275,29 @@ def _number_filters(index: FilterIndex, search: WorkSearch, ids: np.ndarray) -> 
     return ids
 
 
-def _facets(index: FilterIndex, ids: np.ndarray, facet_types: Sequence[str]):
-    """The most used filter tags of each type among `ids`, with counts."""
-    counts = index.tag_counts(BitMap(ids))
+def _facets(index: FilterIndex, works: BitMap, ids: np.ndarray, facet_types: Sequence[str]):
+    """The most used filter tags of each type among the works, with counts."""
+    sample = ids
+    if ids.size > FACETS_EXACT_MAX:
+        sample = ids[:: -(-ids.size // FACETS_EXACT_MAX)]
+    counts = index.tag_counts(sample)
     types = index.tag_types[: counts.size]
+    wanted = FACETS_PER_TYPE if sample is ids else 3 * FACETS_PER_TYPE
     top: dict[int, int] = {}
     for tag_type in facet_types:
-        mask = (types == TYPE_CODES[tag_type]) & (counts > 0)
-        candidates = np.flatnonzero(mask)
-        if candidates.size > FACETS_PER_TYPE:
+        candidates = np.flatnonzero((types == TYPE_CODES[tag_type]) & (counts > 0))
+        if candidates.size > wanted:
             # Most used first; among equals the lower id, so pages agree.
-            order = np.lexsort((candidates, -counts[candidates]))[:FACETS_PER_TYPE]
+            order = np.lexsort((candidates, -counts[candidates]))[:wanted]
             candidates = candidates[order]
-        for tag_id in candidates.tolist():
-            top[tag_id] = int(counts[tag_id])
+        found = {
+            tag_id: int(counts[tag_id])
+            if sample is ids
+            else works.intersection_cardinality(index.by_tag[tag_id])
+            for tag_id in candidates.tolist()
+        }
+        kept = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:FACETS_PER_TYPE]
+        top.update(kept)
     facets: dict[str, list[Facet]] = {tag_type: [] for tag_type in facet_types}
     for tag in Tag.objects.filter(pk__in=list(top)).only("id", "name", "slug", "type", "key"):
         facets[tag.type].append(Facet(tag=tag, count=top[tag.pk]))

@@ -11,13 +11,21 @@ send it). For those works, in the writer's transaction:
   wrangler's merge), so posting stays quick.
 """
 
+import datetime as dt
+import random
+
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 
 from duster.search.models import SearchChange
 
 # More works than this are re-indexed by a task, not in the request.
 TEXT_INLINE_MAX = 20
+# How long the change log keeps rows (processes idle longer start over:
+# duster.search.index.IDLE_SECONDS), and how often a write prunes it.
+LOG_KEPT = dt.timedelta(days=1)
+PRUNE_ONE_IN = 500
 
 
 def works_changed(sender=None, *, work_ids, text: bool = True, **kwargs) -> None:
@@ -28,6 +36,8 @@ def works_changed(sender=None, *, work_ids, text: bool = True, **kwargs) -> None
         return
     work_ids = sorted(set(work_ids))
     SearchChange.objects.bulk_create([SearchChange(work_id=pk) for pk in work_ids])
+    if random.randrange(PRUNE_ONE_IN) == 0:  # noqa: S311  (not a secret)
+        SearchChange.objects.filter(created_at__lt=timezone.now() - LOG_KEPT).delete()
     if text:
         _text_after_commit(work_ids)
 

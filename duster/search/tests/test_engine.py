@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from pyroaring import BitMap
 
 from duster.search.index import FilterIndex, filter_index
 from duster.search.params import PER_PAGE, SORTS, WorkSearch
@@ -441,3 +442,24 @@ def test_a_merge_moves_works_to_the_canonical_tag(archive):
     after = set(all_ids(include=["Moth Kingdom"]))
     assert after == set(brute(WorkSearch(include=("Moth Kingdom",))))
     assert after > before
+
+
+def test_a_new_process_starts_from_the_copy_on_disk_and_catches_up(archive, settings, tmp_path):
+    from duster.search import index as index_module
+
+    settings.SEARCH_INDEX_DIR = str(tmp_path)
+    first = FilterIndex.build()  # read from the tables, and a copy kept
+    assert list(tmp_path.iterdir())
+    work = make_work(archive.writers[0], fandoms=["Moth Kingdom"])
+    read_calls = []
+    original = FilterIndex.read
+    FilterIndex.read = classmethod(lambda cls: read_calls.append(1) or original.__func__(cls))
+    try:
+        second = index_module.FilterIndex.build()
+    finally:
+        FilterIndex.read = original
+    assert read_calls == []  # from the copy, not the tables
+    assert work.pk in second.posted and work.pk not in first.posted
+    assert second.by_tag[Tag.objects.get(name="Moth Kingdom").pk] == (
+        first.by_tag[Tag.objects.get(name="Moth Kingdom").pk] | BitMap([work.pk])
+    )

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
 from duster.accounts.models import Pseud, User
+from duster.accounts.mutes import SAVED_QUERY_MAX, tags_named, users_named
 from duster.accounts.services import (
     expired_signups,
     password_reset_check,
@@ -17,6 +18,7 @@ from duster.accounts.services import (
 from duster.accounts.throttle import wait_text
 from duster.accounts.timezones import time_zone_choices
 from duster.lib import reader
+from duster.tags.services import split_tag_names
 
 UNCONFIRMED = (
     "You haven't confirmed this account's email address yet. Open the link we mailed you, "
@@ -202,3 +204,91 @@ class PseudForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("You have a pseud with this name already.")
         return name
+
+
+def _quoted(names: list[str]) -> str:
+    """“a”, “b” or “c”: the names a reader typed, for an error message."""
+    shown = [f"“{name[:80]}”" for name in names[:5]]
+    if len(names) > 5:
+        shown.append(f"{len(names) - 5} more")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+class MutedTagsForm(forms.Form):
+    """The preferences page's box for tags to mute: names, comma-separated."""
+
+    muted_tags = forms.CharField(
+        label="Mute tags",
+        max_length=5000,
+        help_text=(
+            "Separate tags with commas. Works with these tags (or their synonyms "
+            "and sub tags) are left out of lists, searches and counts."
+        ),
+        error_messages={"required": "Type the names of the tags to mute."},
+        # static/duster/tag-suggest.js offers canonical tags of this type as you type.
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-tag-suggest": "freeform"}),
+    )
+
+    def __init__(self, *args, viewer: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
+    def clean_muted_tags(self) -> list:
+        names = split_tag_names(self.cleaned_data["muted_tags"])
+        if not names:
+            raise ValidationError("Type the names of the tags to mute.", code="required")
+        tags, unknown = tags_named(names, viewer=self.viewer)
+        if unknown:
+            raise ValidationError(
+                f"There is no tag called {_quoted(unknown)}. Check the spelling, or pick the "
+                "tag from the suggestions.",
+                code="unknown",
+            )
+        return tags
+
+
+class MutedUsersForm(forms.Form):
+    """The preferences page's box for creators to mute: usernames."""
+
+    muted_users = forms.CharField(
+        label="Mute creators",
+        max_length=5000,
+        help_text=(
+            "Usernames, separated by commas or spaces. Their works and comments are left "
+            "out of what you see."
+        ),
+        error_messages={"required": "Type the usernames of the creators to mute."},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_muted_users(self) -> list[User]:
+        names = list(dict.fromkeys(self.cleaned_data["muted_users"].replace(",", " ").split()))
+        if not names:
+            raise ValidationError("Type the usernames of the creators to mute.", code="required")
+        users, unknown = users_named(names)
+        if unknown:
+            raise ValidationError(
+                f"Nobody here has the username {_quoted(unknown)}.", code="unknown"
+            )
+        return users
+
+
+class MuteToggleForm(forms.Form):
+    """/preferences/mutes/: mute or unmute one tag (its slug) or one user
+    (their username), from the tag's or the creator's page."""
+
+    tag = forms.CharField(required=False, max_length=200)
+    user = forms.CharField(required=False, max_length=40)
+    action = forms.ChoiceField(choices=[("mute", "Mute"), ("unmute", "Unmute")])
+    next = forms.CharField(required=False, strip=False)
+
+    def clean(self):
+        super().clean()
+        if bool(self.cleaned_data.get("tag")) == bool(self.cleaned_data.get("user")):
+            raise ValidationError("Say which tag or which user to mute.", code="target")
+        return self.cleaned_data
+
+
+class SavedSearchForm(forms.Form):
+    name = forms.CharField(max_length=100, error_messages={"required": "Give the search a name."})
+    query = forms.CharField(required=False, max_length=SAVED_QUERY_MAX, strip=False)

@@ -184,3 +184,64 @@ class Throttle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()}: {self.key}"
+
+
+class Mute(models.Model):
+    """Something a reader does not want to see: a tag (stored in its canonical
+    form: its works, its synonyms' and its sub tags' go) or a user (their works
+    and comments). Search and lists remove what is muted from results, counts
+    and facets; see duster.accounts.mutes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes")
+    tag = models.ForeignKey("tags.Tag", null=True, blank=True, on_delete=models.CASCADE)
+    muted_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="muted_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(tag__isnull=False) & models.Q(muted_user__isnull=True))
+                | (models.Q(tag__isnull=True) & models.Q(muted_user__isnull=False)),
+                name="mute_tag_or_user",
+                violation_error_message="A mute is of a tag or of a user, not both.",
+            ),
+            models.UniqueConstraint(fields=["user", "tag"], name="mute_tag_unique"),
+            models.UniqueConstraint(fields=["user", "muted_user"], name="mute_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} mutes {self.tag or self.muted_user}"
+
+
+def search_url(query: str) -> str:
+    """The work search page showing `query`."""
+    return fast_reverse("work_search") + (f"?{query}" if query else "")
+
+
+class SavedSearch(models.Model):
+    """A reader's named work search, kept as the URL query string of
+    /works/search (duster.search.params.WorkSearch.to_query()), the public
+    contract, so it still opens after the search code changes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    query = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                name="saved_search_name_unique",
+                violation_error_message="You have a saved search with this name already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return search_url(self.query)

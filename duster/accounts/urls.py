@@ -37,6 +37,14 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/mutes/", views.mute_toggle, name="mute_toggle"),
+    path("preferences/searches/", views.saved_searches, name="saved_searches"),
+    path("preferences/searches/add", views.saved_search_add_view, name="saved_search_add"),
+    path(
+        "preferences/searches/<id:pk>/delete",
+        views.saved_search_delete_view,
+        name="saved_search_delete",
+    ),
     path("pseuds/new/", views.pseud_edit, name="pseud_new"),
     path("pseuds/<id:pk>/edit/", views.pseud_edit, name="pseud_edit"),
 ]

@@ -1,27 +1,49 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duster.accounts import backends
 from duster.accounts.client import client_address, site_url
 from duster.accounts.forms import (
     LoginForm,
+    MutedTagsForm,
+    MutedUsersForm,
+    MuteToggleForm,
     PasswordResetForm,
     PreferencesForm,
     PseudForm,
     ReaderSettingsForm,
     ResetPasswordForm,
+    SavedSearchForm,
     SignupForm,
 )
-from duster.accounts.models import Pseud, User
+from duster.accounts.models import Pseud, User, search_url
+from duster.accounts.mutes import (
+    mute_tag,
+    mute_user,
+    muted_tags,
+    muted_users,
+    saved_search_add,
+    saved_search_delete,
+    saved_searches_of,
+    search_query_normalize,
+    tag_to_toggle,
+    unmute_tag,
+    unmute_user,
+    users_named,
+)
 from duster.accounts.services import (
     PREFERENCE_FIELDS,
     pseud_save,
@@ -131,28 +153,72 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def preferences(request):
-    form = PreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        done, _ = apply_service(
-            form,
-            lambda: user_preferences_save(
-                user=request.user,
-                changes={name: form.cleaned_data[name] for name in PREFERENCE_FIELDS},
-            ),
+    """Every preference on one page, with the reader's muted tags and
+    creators: the page has a form for each, told apart by their fields."""
+    user = request.user
+    form = PreferencesForm(instance=user)
+    tags_form = MutedTagsForm(viewer=user)
+    users_form = MutedUsersForm()
+    if request.method == "POST" and "muted_tags" in request.POST:
+        tags_form = MutedTagsForm(request.POST, viewer=user)
+        muted = _mute_from(tags_form, "muted_tags", lambda tag: mute_tag(user=user, tag=tag))
+        if muted is not None:
+            return _muted(request, [tag.name for tag in muted], "#muted-tags")
+    elif request.method == "POST" and "muted_users" in request.POST:
+        users_form = MutedUsersForm(request.POST)
+        muted = _mute_from(
+            users_form, "muted_users", lambda other: mute_user(user=user, other=other)
         )
-        if done:
-            messages.success(request, "Your preferences were saved.")
-            return redirect("preferences")
-    return render(request, "accounts/preferences.html", {"form": form})
+        if muted is not None:
+            return _muted(request, [other.username for other in muted], "#muted-users")
+    elif request.method == "POST":
+        form = PreferencesForm(request.POST, instance=user)
+        if form.is_valid():
+            done, _ = apply_service(
+                form,
+                lambda: user_preferences_save(
+                    user=user,
+                    changes={name: form.cleaned_data[name] for name in PREFERENCE_FIELDS},
+                ),
+            )
+            if done:
+                messages.success(request, "Your preferences were saved.")
+                return redirect("preferences")
+    context = {
+        "form": form,
+        "tags_form": tags_form,
+        "users_form": users_form,
+        "muted_tags": muted_tags(user),
+        "muted_users": muted_users(user),
+    }
+    return render(request, "accounts/preferences.html", context)
 
 
-def _safe_next(request, target: str) -> str:
-    """`target` if it is a path on this site, else the home page."""
+def _mute_from(form, field: str, mute: Callable) -> list | None:
+    """Mute all that a valid box named, or nothing: the rule a service refuses
+    by (too many, yourself) is shown at the box. What was muted, or None."""
+    if not form.is_valid():
+        return None
+    try:
+        with transaction.atomic():
+            return [mute(thing) for thing in form.cleaned_data[field]]
+    except ValidationError as error:
+        form.add_error(field, error)
+        return None
+
+
+def _muted(request, names: list[str], anchor: str) -> HttpResponseRedirect:
+    messages.success(request, "Muted: " + ", ".join(dict.fromkeys(names)) + ".")
+    return redirect(reverse("preferences") + anchor)
+
+
+def _safe_next(request, target: str, default: str = "home") -> str:
+    """`target` if it is a path on this site, else the `default` page."""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("home")
+    return reverse(default)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -205,3 +271,109 @@ def pseud_edit(request, pk: int | None = None):
         messages.success(request, f"Your pseud “{pseud.name}” was saved.")
         return redirect("user_detail", username=request.user.username)
     return render(request, "accounts/pseud_form.html", {"form": form, "pseud": pseud})
+
+
+# --- Muting from a tag's or a creator's page ------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def mute_toggle(request):
+    """POST `tag` (a slug) or `user` (a username), `action` (mute or
+    unmute) and `next` (the page to go back to). A guest is sent to log in
+    and back to that page; a GET (a link, or a login's way back) shows the
+    preferences, where the mutes are listed."""
+    back = _safe_next(request, request.POST.get("next", ""), default="preferences")
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    if request.method != "POST":
+        return redirect("preferences")
+    form = MuteToggleForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "That request to mute or unmute was not understood: nothing changed."
+        )
+        return redirect(back)
+    mute = form.cleaned_data["action"] == "mute"
+    try:
+        if form.cleaned_data["tag"]:
+            _tag_mute_toggle(request, form.cleaned_data["tag"], mute)
+        else:
+            _user_mute_toggle(request, form.cleaned_data["user"], mute)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)
+
+
+def _tag_mute_toggle(request, slug: str, mute: bool) -> None:
+    tag = tag_to_toggle(slug, viewer=request.user)
+    if tag is None:
+        raise ValidationError("There is no such tag: nothing changed.")
+    if mute:
+        tag = mute_tag(user=request.user, tag=tag)
+        messages.success(request, f"“{tag.name}” is muted: its works are left out of what you see.")
+    else:
+        tag = unmute_tag(user=request.user, tag=tag)
+        messages.success(request, f"“{tag.name}” is no longer muted.")
+
+
+def _user_mute_toggle(request, username: str, mute: bool) -> None:
+    found, _ = users_named([username])
+    if not found:
+        raise ValidationError("Nobody here has that username: nothing changed.")
+    other = found[0]
+    if mute:
+        mute_user(user=request.user, other=other)
+        messages.success(
+            request, f"{other.username} is muted: their works and comments are left out."
+        )
+    else:
+        unmute_user(user=request.user, other=other)
+        messages.success(request, f"{other.username} is no longer muted.")
+
+
+# --- Saved searches --------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def saved_searches(request):
+    return render(
+        request, "accounts/saved_searches.html", {"searches": saved_searches_of(request.user)}
+    )
+
+
+@require_POST
+@login_required
+def saved_search_add_view(request):
+    """Save the search a reader is looking at and show it again."""
+    form = SavedSearchForm(request.POST)
+    try:
+        back = search_url(search_query_normalize(request.POST.get("query", "")))
+    except ValidationError:
+        back = search_url("")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    try:
+        search = saved_search_add(
+            user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    messages.success(
+        request, f"This search is saved as “{search.name}”: find it under your saved searches."
+    )
+    return redirect(search.get_absolute_url())
+
+
+@require_POST
+@login_required
+def saved_search_delete_view(request, pk: int):
+    try:
+        search = saved_search_delete(user=request.user, pk=pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The saved search “{search.name}” was deleted.")
+    return redirect("saved_searches")

@@ -226,7 +226,7 @@ class MutedTagsForm(forms.Form):
         ),
         error_messages={"required": "Type the names of the tags to mute."},
         # static/duster/tag-suggest.js offers canonical tags of this type as you type.
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-tag-suggest": "freeform"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-tag-suggest": "any"}),
     )
 
     def __init__(self, *args, viewer: User, **kwargs):

@@ -305,8 +305,16 @@ class TestSearch:
         )
         assert [t["name"] for t in by_character.json()["tags"]] == ["Buffy Summers/Spike"]
 
+    def test_a_readers_box_gets_suggestions_of_every_type(self, client, pairing):
+        response = client.get(reverse("tag_autocomplete"), {"q": "s", "type": "any"})
+        names = [t["name"] for t in response.json()["tags"]]
+        assert "Slayers" in names  # a fandom
+        assert "Spike" in names  # a character
+        assert names == sorted(names, key=str.casefold)
+
     @pytest.mark.parametrize(
-        "params", [{}, {"q": "buf"}, {"q": "buf", "type": "rating"}, {"q": "!!"}]
+        "params",
+        [{}, {"q": "buf"}, {"q": "buf", "type": "rating"}, {"q": "!!"}, {"q": "!!", "type": "any"}],
     )
     def test_as_you_type_answers_nothing_for_bad_input(self, client, pairing, params):
         response = client.get(reverse("tag_autocomplete"), params)

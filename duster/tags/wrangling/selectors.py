@@ -93,6 +93,10 @@ def tags_search(*, query: str, tag_type: str = "") -> QuerySet[Tag]:
     return tags.select_related("merger").order_by("-canonical", "name", "pk")
 
 
+# What a reader's tag box asks for: suggestions of every type writers use.
+ANY_TYPE = "any"
+
+
 def tags_autocomplete(*, query: str, tag_type: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[dict]:
     """Canonical tags for a writer typing `query` in a tag field, each with
     its parent fandoms: names that start with it (a range on the (type,
@@ -101,10 +105,23 @@ def tags_autocomplete(*, query: str, tag_type: str, limit: int = AUTOCOMPLETE_LI
     once a wrangler has set its characters). Indexed look-ups only: no scan
     of every name, whatever the number of tags."""
     probe = tag_match_key(query)
+    if tag_type == ANY_TYPE:
+        # A reader's box (search, mutes) takes a tag of any type a writer
+        # uses: each type's range on the index, the first names of all.
+        found = sorted(
+            (
+                tag
+                for each in TagType.values
+                if each not in FIXED_TYPES and probe
+                for tag in _canonical_prefixed(each, probe, limit)
+            ),
+            key=lambda tag: (tag.match_key, tag.pk),
+        )[:limit]
+        return _with_fandoms(found, tag_type)
     if not probe or tag_type not in TagType.values or tag_type in FIXED_TYPES:
         return []
     canonical = Tag.objects.filter(type=tag_type, canonical=True).only("id", "name", "slug")
-    found = list(canonical.filter(match_key_prefix(probe)).order_by("match_key", "pk")[:limit])
+    found = _canonical_prefixed(tag_type, probe, limit)
     if tag_type == TagType.RELATIONSHIP and len(found) < limit:
         characters = list(
             Tag.objects.filter(match_key_prefix(probe), type=TagType.CHARACTER, canonical=True)
@@ -120,6 +137,17 @@ def tags_autocomplete(*, query: str, tag_type: str, limit: int = AUTOCOMPLETE_LI
                 .exclude(pk__in=[t.pk for t in found])
                 .order_by("match_key", "pk")[: limit - len(found)]
             )
+    return _with_fandoms(found, tag_type)
+
+
+def _canonical_prefixed(tag_type: str, probe: str, limit: int) -> list[Tag]:
+    canonical = Tag.objects.filter(type=tag_type, canonical=True)
+    prefixed = canonical.filter(match_key_prefix(probe)).only("id", "name", "slug", "match_key")
+    return list(prefixed.order_by("match_key", "pk")[:limit])
+
+
+def _with_fandoms(found: list[Tag], tag_type: str) -> list[dict]:
+    """The suggestions as the page takes them, each with its parent fandoms."""
     fandoms: dict[int, list[str]] = {}
     if found and tag_type != TagType.FANDOM:
         for tag_id, name in (

@@ -1,0 +1,230 @@
+"""Full-text search on the active database (CI runs it on SQLite and on
+PostgreSQL): one list of queries, each with the works it must find."""
+
+import numpy as np
+import pytest
+
+from duster.search.text import (
+    parse_query,
+    text_index_rebuild,
+    text_index_refresh,
+    text_match,
+    text_scores,
+    text_snippets,
+)
+from duster.search.text.documents import work_texts
+from duster.tags.filtering import work_filter_tags_refresh
+from duster.tags.models import Tag, TagType
+from duster.testing.factories import make_user, make_work
+from duster.works.models import Work
+from duster.works.services.chapters import chapter_update
+
+
+def _work(author, title, body, **fields):
+    work = make_work(author, title=title, **fields)
+    chapter = work.chapters.get()
+    chapter_update(chapter=chapter, fields={"body": body}, version=chapter.version)
+    return work
+
+
+@pytest.fixture
+def works(db):
+    alice = make_user("alice")
+    bob = make_user("bobbin")
+    found = {
+        "road": _work(
+            alice,
+            "The Long Road Home",
+            "<p>Café crème and a naïve résumé.</p><p>STRASSE</p><p>un<em>believ</em>able</p>",
+            summary="<p>A journey through <em>snow</em> &amp; ice.</p>",
+            freeforms=["Slow Burn", "Angst"],
+        ),
+        "winter": _work(
+            bob,
+            "Winter",
+            "<p>the road was long, and the home far</p>",
+            anonymous=True,
+            freeforms=["Fluff"],
+        ),
+        "tokyo": _work(alice, "東京物語", "<p>日本語のテキストです。한국어 문장</p>"),
+        "syntax": _work(bob, "Stars", "<p>NEAR the OR gate, AND a*b ^ c (maybe) title: none</p>"),
+    }
+    draft = _work(alice, "Draft", "<p>draftword</p>", post=False)
+    hidden = _work(alice, "Hidden", "<p>hiddenword</p>")
+    Work.objects.filter(pk=hidden.pk).update(state="hidden")
+    text_index_refresh([w.pk for w in (*found.values(), draft, hidden)])
+    return found
+
+
+CASES = [
+    ("road", {"road", "winter"}),
+    ("ROAD home", {"road", "winter"}),
+    ('"long road"', {"road"}),
+    ('"road was long"', {"winter"}),
+    ('"long home"', set()),
+    ("road -snow", {"winter"}),
+    ('road -"long road"', {"winter"}),
+    ("title:road", {"road"}),
+    ('title:"long road"', {"road"}),
+    ('title:"road long"', set()),
+    ("title:winter", {"winter"}),
+    ("summary:journey", {"road"}),
+    ("summary:road", set()),
+    ("tag:angst", {"road"}),
+    ('tag:"slow burn"', {"road"}),
+    ('tag:"burn angst"', set()),  # a phrase does not run from one tag into the next
+    ("tag:road", set()),
+    ("creator:alice", {"road", "tokyo"}),
+    ("creator:bobbin", {"syntax"}),  # never the anonymous work
+    ("bobbin", {"syntax"}),
+    ("-creator:alice road", {"winter"}),
+    ("cafe CREME naive resume", {"road"}),
+    ("café crème", {"road"}),
+    ("straße", {"road"}),
+    ("unbelievable", {"road"}),
+    ("snow ice", {"road"}),
+    ("日本", {"tokyo"}),
+    ("テキスト", {"tokyo"}),
+    ("本日", set()),
+    ("東京", {"tokyo"}),
+    ("한국어", {"tokyo"}),
+    ("draftword", set()),
+    ("hiddenword", set()),
+    ("near OR and", {"syntax"}),
+    ("a*b ^c (maybe)", {"syntax"}),
+    ('"the OR gate"', {"syntax"}),
+    ("title: none", {"syntax"}),
+    ("foo:road", set()),
+    ("maybe:none", {"syntax"}),
+    ("winter:road", {"winter"}),
+    ('"long road', {"road"}),
+    ('road "', {"road", "winter"}),
+    ("-", {"road", "winter", "tokyo", "syntax"}),  # no term: every work
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("q", "expected"), CASES)
+def test_query_finds_the_works_it_should(works, q, expected):
+    query = parse_query(q)
+    found = text_match(query)
+    assert found.tolist() == sorted(works[name].pk for name in expected)
+
+
+@pytest.mark.django_db
+def test_punctuation_alone_is_an_empty_query(works):
+    for q in ("", "   ", "!!! ... ---", '""', "-road", "* ^ ( )"):
+        assert parse_query(q).is_empty(), q
+
+
+@pytest.mark.django_db
+def test_only_exclusions_match_every_other_indexed_work(works):
+    found = text_match(parse_query("-road"))
+    assert found.tolist() == sorted([works["tokyo"].pk, works["syntax"].pk])
+
+
+@pytest.mark.django_db
+def test_a_chapter_edit_is_found_after_refresh(works):
+    work = works["winter"]
+    chapter = work.chapters.get()
+    chapter_update(chapter=chapter, fields={"body": "<p>a lighthouse</p>"}, version=chapter.version)
+    assert text_match(parse_query("lighthouse")).tolist() == []
+    text_index_refresh([work.pk])
+    assert text_match(parse_query("lighthouse")).tolist() == [work.pk]
+    assert text_match(parse_query('"road was long"')).tolist() == []
+
+
+@pytest.mark.django_db
+def test_a_work_hidden_or_deleted_leaves_the_index(works):
+    road, tokyo, tokyo_id = works["road"], works["tokyo"], works["tokyo"].pk
+    Work.objects.filter(pk=road.pk).update(state="hidden")
+    tokyo.delete()
+    text_index_refresh([road.pk, tokyo_id])
+    assert text_match(parse_query("creator:alice")).tolist() == []
+
+
+@pytest.mark.django_db
+def test_rebuild_indexes_posted_works_only(works):
+    seen = []
+    assert text_index_rebuild(lambda done, total: seen.append((done, total))) == 4
+    assert seen[-1] == (4, 4)
+    assert text_match(parse_query("road")).tolist() == sorted(
+        [works["road"].pk, works["winter"].pk]
+    )
+    assert text_match(parse_query("draftword hiddenword")).tolist() == []
+
+
+@pytest.mark.django_db
+def test_scores_rank_a_title_match_first_and_align_with_ids(works):
+    query = parse_query("road")
+    ids = text_match(query)[::-1].copy()
+    scores = text_scores(query, ids)
+    assert scores.shape == ids.shape
+    by_id = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    assert by_id[works["road"].pk] > by_id[works["winter"].pk] > 0
+    stranger = text_scores(query, np.array([works["tokyo"].pk, works["road"].pk]))
+    assert stranger[0] == 0 and stranger[1] > 0
+
+
+@pytest.mark.django_db
+def test_snippets_mark_the_match_and_escape_the_rest(works, django_assert_num_queries):
+    ids = [works["road"].pk, works["winter"].pk, works["syntax"].pk]
+    with django_assert_num_queries(1):
+        snippets = text_snippets(parse_query('creme "road was" snow'), ids)
+    assert (
+        snippets[works["road"].pk]
+        == "Café <mark>crème</mark> and a naïve résumé. STRASSE unbelievable"
+    )
+    assert snippets[works["winter"].pk] == "the <mark>road was</mark> long, and the home far"
+    assert works["syntax"].pk not in snippets
+
+
+@pytest.mark.django_db
+def test_snippet_falls_back_to_the_summary_and_escapes_it(works):
+    snippets = text_snippets(parse_query("summary:ice"), [works["road"].pk])
+    assert snippets[works["road"].pk] == "A journey through snow &amp; <mark>ice</mark>."
+
+
+@pytest.mark.django_db
+def test_snippet_of_a_long_text_is_cut_around_the_first_match(works):
+    road = works["road"]
+    chapter = road.chapters.get()
+    words = " ".join(f"w{n}" for n in range(100))
+    body = f"<p>{words} <b>&lt;script&gt;</b> target {words}</p>"
+    chapter_update(chapter=chapter, fields={"body": body}, version=chapter.version)
+    text_index_refresh([road.pk])
+    html = text_snippets(parse_query("target"), [road.pk])[road.pk]
+    assert html.startswith("… w91 ")
+    assert "&lt;script&gt; <mark>target</mark> w0 " in html
+    assert html.endswith(" w18 …")
+
+
+@pytest.mark.django_db
+def test_match_takes_one_query(works, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        text_match(parse_query('road -"long road" title:winter -tag:fluff'))
+
+
+@pytest.mark.django_db
+def test_work_texts_read_any_number_of_works_in_five_queries(works, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        texts = work_texts([w.pk for w in works.values()])
+    road = texts[works["road"].pk]
+    assert road.title == "The Long Road Home"
+    assert road.creators == "alice"
+    assert set(road.tags.splitlines()) == {"Lamplighter Chronicles", "Slow Burn", "Angst"}
+    assert road.summary == "A journey through snow & ice."
+    assert road.body.startswith("Café crème and a naïve résumé. STRASSE unbelievable")
+    assert texts[works["winter"].pk].creators == ""  # anonymous
+
+
+@pytest.mark.django_db
+def test_a_synonym_finds_the_work_by_its_canonical_name(works):
+    road = works["road"]
+    canonical = Tag.objects.create(
+        name="Enemies to Lovers", type=TagType.FREEFORM, slug="e2l", canonical=True
+    )
+    Tag.objects.filter(name="Angst").update(merger=canonical)
+    work_filter_tags_refresh(work_ids=[road.pk])
+    text_index_refresh([road.pk])
+    assert text_match(parse_query('tag:"enemies to lovers"')).tolist() == [road.pk]

@@ -1,0 +1,109 @@
+"""Full-text search over works: title, creators, tags, summary, notes and
+chapter text, on SQLite (FTS5) or PostgreSQL (tsvector + GIN), whichever the
+database is. The index holds only text, keyed by work id; filters, sorting
+and facets are the filter index's (duster.search.index).
+"""
+
+from collections.abc import Callable, Iterable
+from types import ModuleType
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils.safestring import SafeString
+
+from duster.search.text import postgres, sqlite
+from duster.search.text.documents import WorkText, work_texts
+from duster.search.text.query import Term, TextQuery, parse_query
+from duster.search.text.snippets import snippet
+from duster.works.models import Work
+
+__all__ = [
+    "Term",
+    "TextQuery",
+    "WorkText",
+    "parse_query",
+    "text_index_rebuild",
+    "text_index_refresh",
+    "text_match",
+    "text_scores",
+    "text_snippets",
+]
+
+# Works read and written at a time: memory stays bounded whatever the archive's size.
+BATCH = 500
+
+
+def _backend() -> ModuleType:
+    return postgres if connection.vendor == "postgresql" else sqlite
+
+
+def text_index_refresh(work_ids: Iterable[int]) -> None:
+    """Index those works as they are now: posted ones (again), others out."""
+    ids = sorted({int(pk) for pk in work_ids})
+    backend = _backend()
+    for at in range(0, len(ids), BATCH):
+        batch = ids[at : at + BATCH]
+        with transaction.atomic():
+            backend.index_replace(batch, work_texts(batch))
+
+
+def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> int:
+    """Index every posted work afresh; `progress(done, total)` after each
+    batch. Returns the number of works indexed."""
+    backend = _backend()
+    total = Work.objects.posted().count()
+    backend.index_clear()
+    done, last = 0, 0
+    try:
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    Work.objects.posted()
+                    .filter(pk__gt=last)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:BATCH]
+                )
+                if not batch:
+                    break
+                texts = work_texts(batch)
+                backend.index_replace(batch, texts)
+            done, last = done + len(texts), batch[-1]
+            if progress:
+                progress(done, max(total, done))
+    finally:
+        backend.index_finish()
+    return done
+
+
+def text_match(query: TextQuery) -> np.ndarray:
+    """Ids of all indexed works the query matches, sorted (int64)."""
+    return _backend().match(query)
+
+
+def text_scores(query: TextQuery, ids: np.ndarray) -> np.ndarray:
+    """How well each of `ids` matches (float64, aligned with ids, higher is
+    better; 0 for a work the wanted terms do not match)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    found, scores = _backend().scores(query, ids)
+    aligned = np.zeros(len(ids), dtype=np.float64)
+    if len(found):
+        order = np.argsort(found)
+        found, scores = found[order], scores[order]
+        at = np.minimum(np.searchsorted(found, ids), len(found) - 1)
+        hit = found[at] == ids
+        aligned[hit] = scores[at[hit]]
+    return aligned
+
+
+def text_snippets(query: TextQuery, ids: list[int]) -> dict[int, SafeString]:
+    """Highlighted excerpts for a page of works, in one query. A work whose
+    chapter text and summary hold no match has none (its title, tags or
+    creators matched, which its blurb shows anyway)."""
+    if query.is_empty() or not ids:
+        return {}
+    found = {}
+    for pk, (summary, body) in _backend().shown_texts(list(ids)).items():
+        excerpt = snippet(query, summary, body)
+        if excerpt is not None:
+            found[pk] = excerpt
+    return found

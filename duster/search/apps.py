@@ -8,4 +8,4 @@ class SearchConfig(AppConfig):
     def ready(self):
         from duster.search import upkeep
 
-        upkeep.connect()
+        upkeep.connect(self)

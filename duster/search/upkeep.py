@@ -15,6 +15,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.db.models.signals import post_migrate
 from django.tasks import task
 from django.utils import timezone
 
@@ -88,8 +89,17 @@ def search_text_rebuild() -> None:
     text_index_rebuild()
 
 
-def connect() -> None:
+def _after_migrate(sender, **kwargs) -> None:
+    """After migrate or flush (which empties the works but not the text
+    index, not a model's table): forget the text of works that are gone."""
+    from duster.search.text import text_index_forget_gone
+
+    text_index_forget_gone()
+
+
+def connect(app_config) -> None:
     """Called from SearchConfig.ready."""
     from duster.works.signals import works_changed as sent
 
     sent.connect(works_changed, dispatch_uid="search-upkeep")
+    post_migrate.connect(_after_migrate, sender=app_config, dispatch_uid="search-forget-gone")

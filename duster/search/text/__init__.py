@@ -22,6 +22,7 @@ __all__ = [
     "TextQuery",
     "WorkText",
     "parse_query",
+    "text_index_forget_gone",
     "text_index_rebuild",
     "text_index_refresh",
     "text_match",
@@ -45,6 +46,12 @@ def text_index_refresh(work_ids: Iterable[int]) -> None:
         batch = ids[at : at + BATCH]
         with transaction.atomic():
             backend.index_replace(batch, work_texts(batch))
+
+
+def text_index_forget_gone() -> None:
+    """Forget works that are gone or no longer posted, whatever removed them
+    (a database flushed or restored under the index)."""
+    _backend().index_forget_gone()
 
 
 def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> int:

@@ -108,6 +108,16 @@ def index_clear() -> None:
         cursor.execute("DROP INDEX IF EXISTS search_text_document")
 
 
+def index_forget_gone() -> None:
+    """Forget works no longer posted (or no longer there at all)."""
+    with connection.cursor() as cursor:
+        for table in ("search_text", "search_text_shown"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE work_id NOT IN "  # noqa: S608
+                "(SELECT id FROM works_work WHERE state = 'posted')"
+            )
+
+
 def index_finish() -> None:
     with connection.cursor() as cursor:
         cursor.execute(_GIN)

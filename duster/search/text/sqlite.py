@@ -52,6 +52,15 @@ def index_clear() -> None:
         cursor.execute("DELETE FROM search_text")
 
 
+def index_forget_gone() -> None:
+    """Forget works no longer posted (or no longer there at all)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM search_text WHERE rowid NOT IN "
+            "(SELECT id FROM works_work WHERE state = 'posted')"
+        )
+
+
 def index_finish() -> None:
     """Merge the index's segments into one: fastest to query after a rebuild."""
     with connection.cursor() as cursor:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("images/", include("duster.images.urls")),
     path("tags/", include("duster.tags.wrangling.urls")),
+    path("", include("duster.search.urls")),
     path("", include("duster.works.urls")),
     path("", include("duster.tags.urls")),
 ]

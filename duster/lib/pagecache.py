@@ -71,6 +71,8 @@ LIST_PAGES = {
     "tag_detail",
     "tag_works",
     "fandom_index",
+    "work_search",
+    "work_search_feed",
 }
 # Response headers a stored page keeps; the rest are per request (CSP, added
 # by the middleware above this one with a fresh nonce) or recomputed.

@@ -218,7 +218,8 @@ def _parse(query) -> WorkSearch:
         value = _one(query, name).replace(",", "").replace("_", "")
         if not value:
             continue
-        if value.isdigit() and len(value) <= 12:
+        # isdecimal, not isdigit: int() refuses "²", which isdigit() accepts.
+        if value.isdecimal() and len(value) <= 12:
             found[name] = int(value)
         else:
             messages.append((name, f"“{value[:20]}” is not a whole number; it was left out."))
@@ -250,7 +251,7 @@ def _parse(query) -> WorkSearch:
 
     page = _one(query, "page")
     if page:
-        if page.isdigit() and 0 < int(page[:8]) <= PAGE_MAX:
+        if page.isdecimal() and 0 < int(page[:8]) <= PAGE_MAX:
             found["page"] = int(page)
         else:
             messages.append(("page", "That page number can't be shown; here is the first page."))

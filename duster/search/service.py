@@ -16,7 +16,7 @@ import numpy as np
 from django.db.models.functions import Lower
 from pyroaring import BitMap
 
-from duster.accounts.models import User
+from duster.accounts.models import Pseud, User
 from duster.search.index import (
     TAG_TYPES,
     TYPE_CODES,
@@ -29,7 +29,7 @@ from duster.search.params import DATES, MINIMUMS, PER_PAGE, WorkSearch
 from duster.search.results import Facet, SearchResults, results_page
 from duster.tags.fixed import fixed_tags
 from duster.tags.models import Tag, TagType, tag_key
-from duster.works.models import Work
+from duster.works.models import Creatorship, Work
 
 FACET_TYPES: list[str] = [
     TagType.RATING,
@@ -63,6 +63,7 @@ def search_works(
     *,
     tag: Tag | None = None,
     creator: User | None = None,
+    pseud: Pseud | None = None,
     facet_types: Sequence[str] = FACET_TYPES,
     mutes=None,
 ) -> SearchResults:
@@ -83,6 +84,10 @@ def search_works(
         works &= index.by_tag.get(canonical.pk, BitMap())
     if creator is not None:
         works &= _credits(index, creator.pk, own=member and viewer.pk == creator.pk)
+        if pseud is not None:
+            # One of the creator's pseuds (a byline's link): its credits, ids only.
+            credited = Creatorship.objects.filter(pseud=pseud, approved=True, work__isnull=False)
+            works &= BitMap(credited.values_list("work_id", flat=True))
 
     include_tags, exclude_tags = _tags_named(search, messages)
     for tags in include_tags.values():

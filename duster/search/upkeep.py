@@ -48,8 +48,10 @@ class _TextOnCommit:
 
     def __init__(self) -> None:
         self.work_ids: set[int] = set()
+        self.done = False
 
     def __call__(self) -> None:
+        self.done = True
         work_ids = sorted(self.work_ids)
         if len(work_ids) <= TEXT_INLINE_MAX:
             from duster.search.text import text_index_refresh
@@ -64,7 +66,12 @@ def _text_after_commit(work_ids: list[int]) -> None:
     pending = None
     if connection.in_atomic_block:
         pending = next(
-            (f for _, f, _ in connection.run_on_commit if isinstance(f, _TextOnCommit)), None
+            (
+                f
+                for _, f, _ in connection.run_on_commit
+                if isinstance(f, _TextOnCommit) and not f.done
+            ),
+            None,
         )
     if pending is None:
         pending = _TextOnCommit()

@@ -3,7 +3,8 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from duster.lib.pagination import paginate
+from duster.search.params import WorkSearch
+from duster.search.views import results_context, without_blanks
 from duster.tags import selectors
 from duster.tags.selectors import canonical_of, tag_for_reader, tag_with_neighbours, works_tagged
 from duster.tags.wrangling.permissions import is_wrangler
@@ -26,12 +27,16 @@ def tag_detail(request, slug: str):
 
 @require_safe
 def tag_works(request, slug: str):
+    """A tag's works (a fandom's too) with the search sidebar, searched
+    within the tag."""
     tag = tag_for_reader(slug, request.user)
     if tag.merger_id is not None:
         # A synonym's works are its canonical tag's.
         return redirect(canonical_of(tag).works_url)
-    works = works_tagged(tag, request.user).posted().for_listing().order_by(*LATEST)
-    context = {"tag": tag, "page": paginate(request, works), "heading": f"Works tagged {tag.name}"}
+    if blanks_dropped := without_blanks(request):
+        return blanks_dropped
+    context = results_context(request, WorkSearch.from_query(request.GET), tag=tag)
+    context.update(tag=tag, heading=f"Works tagged {tag.name}")
     return render(request, "tags/tag_works.html", context)
 
 

@@ -1,5 +1,7 @@
 """Lists of work blurbs: latest works, a creator's pages. (A tag's works: duster.tags.views.)"""
 
+from dataclasses import replace
+
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -7,8 +9,10 @@ from django.views.decorators.http import require_safe
 from duster.accounts.models import User
 from duster.lib.pagination import paginate
 from duster.lib.urls import parse_id
+from duster.search.params import WorkSearch
+from duster.search.views import results_context, without_blanks
 from duster.tags.models import TagType
-from duster.tags.selectors import tag_on_works, works_tagged
+from duster.tags.selectors import canonical_of, tag_on_works
 from duster.works.models import Work
 from duster.works.selectors import (
     drafts_of,
@@ -40,8 +44,11 @@ def _home_fandoms(user):
 
 @require_safe
 def works_latest(request):
-    page = paginate(request, _latest(request.user).for_listing())
-    return render(request, "works/work_list.html", {"page": page, "heading": "Latest works"})
+    """The archive's works, newest first, with the search sidebar."""
+    if blanks_dropped := without_blanks(request):
+        return blanks_dropped
+    context = results_context(request, WorkSearch.from_query(request.GET))
+    return render(request, "works/work_list.html", {**context, "heading": "Latest works"})
 
 
 def _creator(username: str) -> User:
@@ -68,36 +75,34 @@ def user_detail(request, username: str):
 
 @require_safe
 def user_works(request, username: str):
-    """A creator's works, filterable by pseud, fandom and relationship so a
-    reader can follow "my other stories in this pairing"."""
+    """A creator's works with the search sidebar, so a reader can follow
+    "my other stories in this pairing"; ?pseud=<id> (a byline's link) keeps
+    to one pseud. ?fandom=<slug> and ?relationship=<slug> (links from before
+    the sidebar) include that tag."""
     creator = _creator(username)
-    works = works_credited_to(creator, viewer=request.user)
-    filters: dict[str, object] = {}
+    if blanks_dropped := without_blanks(request):
+        return blanks_dropped
+    search = WorkSearch.from_query(request.GET)
     pseud_id = parse_id(request.GET.get("pseud", ""))
-    if pseud_id is not None:
-        pseud = creator.pseuds.filter(pk=pseud_id).first()
-        if pseud:
-            works = works.filter(creatorships__pseud=pseud)
-            filters["pseud"] = pseud
+    pseud = creator.pseuds.filter(pk=pseud_id).first() if pseud_id is not None else None
+    messages = []
     for tag_type in (TagType.FANDOM, TagType.RELATIONSHIP):
         slug = request.GET.get(tag_type.value)
-        if slug:
-            # Only a tag on one of the creator's works this reader may see is
-            # named back; any other slug (a draft's tag, a typo) finds nothing.
-            shown = works_credited_to(creator, viewer=request.user)
-            tag = tag_on_works(slug, tag_type, shown)
-            works = works_tagged(tag, request.user, works) if tag else works.none()
-            filters[tag_type.value] = tag
-            filters["unknown"] = filters.get("unknown") or tag is None
-    facets = tag_facets_kept(works, [TagType.FANDOM, TagType.RELATIONSHIP])
-    context = {
-        "creator": creator,
-        "page": paginate(request, works.for_listing().order_by(*LATEST)),
-        "filters": filters,
-        "fandom_facets": facets[TagType.FANDOM],
-        "relationship_facets": facets[TagType.RELATIONSHIP],
-    }
-    return render(request, "works/user_works.html", context)
+        if not slug:
+            continue
+        # Only a tag on one of the creator's works this reader may see is
+        # named back; any other slug (a draft's tag, a typo) is left out.
+        shown = works_credited_to(creator, viewer=request.user)
+        tag = tag_on_works(slug, tag_type, shown)
+        if tag is None:
+            label = tag_type.label.lower()
+            messages.append((tag_type.value, f"None of these works has that {label}; left out."))
+        else:
+            search = replace(search, include=(*search.include, canonical_of(tag).name))
+    context = results_context(
+        request, search, creator=creator, pseud=pseud, messages=tuple(messages)
+    )
+    return render(request, "works/user_works.html", {**context, "creator": creator, "pseud": pseud})
 
 
 @require_safe

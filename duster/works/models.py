@@ -278,10 +278,14 @@ class Work(RichTextModel):
         else:
             warning = ("warning-yes", "!")
         categories = ", ".join(self.category_labels) or "none"
+        # A square holds three letters: "Multi" and "Other" are shortened.
+        short = {Category.MULTI: "Mx", Category.OTHER: "Oth"}
         if len(self.categories) > 1:
             category = "Mx"
+        elif self.categories:
+            category = short.get(self.categories[0], self.category_labels[0])
         else:
-            category = self.category_labels[0] if self.category_labels else "–"
+            category = "–"
         if self.is_oneshot:
             status = "Complete (one-shot)"
         else:

@@ -3,24 +3,25 @@
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from duster.accounts.mutes import mutes_of
 from duster.search.params import WorkSearch
 from duster.search.views import results_context, without_blanks
 from duster.tags import selectors
-from duster.tags.selectors import canonical_of, tag_for_reader, tag_with_neighbours, works_tagged
+from duster.tags.selectors import canonical_of, tag_for_reader, tag_with_neighbours
 from duster.tags.wrangling.permissions import is_wrangler
-
-LATEST = ("-updated_at", "-pk")
+from duster.works.views.lists import first_works
 
 
 @require_safe
 def tag_detail(request, slug: str):
     tag = tag_with_neighbours(tag_for_reader(slug, request.user))
-    works = works_tagged(tag, request.user).posted()
+    works, total = first_works(request, 10, tag=tag)
     context = {
         "tag": tag,
-        "works": works.for_listing().order_by(*LATEST)[:10],
-        "work_total": works.count(),
+        "works": works,
+        "work_total": total,
         "can_wrangle": is_wrangler(request.user),
+        "muted": canonical_of(tag).pk in mutes_of(request.user).tag_ids,
     }
     return render(request, "tags/tag_detail.html", context)
 

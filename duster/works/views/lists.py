@@ -7,9 +7,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from duster.accounts.models import User
+from duster.accounts.mutes import mutes_of
 from duster.lib.pagination import paginate
 from duster.lib.urls import parse_id
 from duster.search.params import WorkSearch
+from duster.search.service import search_works
 from duster.search.views import results_context, without_blanks
 from duster.tags.models import TagType
 from duster.tags.selectors import canonical_of, tag_on_works
@@ -22,16 +24,18 @@ from duster.works.selectors import (
     works_credited_to,
 )
 
-LATEST = ("-updated_at", "-pk")
 
-
-def _latest(user):
-    return Work.objects.visible_to(user).posted().order_by(*LATEST)
+def first_works(request, count: int, **scope) -> tuple[list[Work], int]:
+    """The `count` latest works this reader sees (within a tag's or a
+    creator's, by search_works' scope), and how many there are: muted tags
+    and creators left out here as on every list."""
+    results = search_works(WorkSearch(), request.user, facet_types=(), **scope)
+    return results.works[:count], results.total
 
 
 @require_safe
 def home(request):
-    works = _latest(request.user).for_listing()[:10]
+    works, _ = first_works(request, 10)
     return render(request, "home.html", {"works": works, "fandoms": _home_fandoms(request.user)})
 
 
@@ -60,12 +64,13 @@ def _creator(username: str) -> User:
 @require_safe
 def user_detail(request, username: str):
     creator = _creator(username)
-    works = works_credited_to(creator, viewer=request.user)
+    works, total = first_works(request, 5, creator=creator)
     context = {
         "creator": creator,
         "pseuds": creator.pseuds.all(),
-        "works": works.for_listing().order_by(*LATEST)[:5],
-        "work_total": works.count(),
+        "works": works,
+        "work_total": total,
+        "muted": creator.pk in mutes_of(request.user).user_ids,
         "series_list": series_credited_to(creator, viewer=request.user)[:5],
         "invitations": pending_invitations(creator) if request.user == creator else [],
         "drafts": drafts_of(creator) if request.user == creator else [],

@@ -47,7 +47,8 @@ GAP_SECONDS = 120
 # The log keeps a day (duster.search.upkeep prunes it); a process that has
 # not searched for this long may have missed rows, and starts over.
 IDLE_SECONDS = 6 * 60 * 60
-SORT_KEY_CHARS = 40
+# Titles and names sort on their first bytes (UTF-8 of the folded text).
+SORT_KEY_BYTES = 24
 _FETCH = 50_000
 
 TAG_TYPES = list(TagType.values)
@@ -55,10 +56,13 @@ TYPE_CODES = {tag_type: code for code, tag_type in enumerate(TAG_TYPES)}
 NUMBERS = ("words", "updated", "posted", "hits", "kudos", "comments", "bookmarks", "chapters")
 
 
-def sort_key(text: str) -> str:
+def sort_key(text: str) -> bytes:
     """How titles and names sort: case and accents ignored, articles kept."""
+    if text.isascii():
+        return text.casefold().encode()[:SORT_KEY_BYTES]
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))[:SORT_KEY_CHARS]
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded.encode()[:SORT_KEY_BYTES]
 
 
 def _epoch(column: str) -> str:
@@ -118,9 +122,12 @@ class FilterIndex:
         self.by_user: dict[int, BitMap] = {}  # credits on works that are not anonymous
         self.anonymous_by_user: dict[int, BitMap] = {}
         self.numbers: dict[str, np.ndarray] = {}
-        self.title_keys = np.array([], dtype=f"U{SORT_KEY_CHARS}")
-        self.creator_keys = np.array([], dtype=f"U{SORT_KEY_CHARS}")
-        self.users_of: dict[int, tuple[int, ...]] = {}
+        self.title_keys = np.array([], dtype=f"S{SORT_KEY_BYTES}")
+        self.creator_keys = np.array([], dtype=f"S{SORT_KEY_BYTES}")
+        # Who is credited with each work (to forget it when that changes):
+        # the first credit by work id, and any others.
+        self.first_user = np.zeros(0, dtype=np.int64)
+        self.more_users: dict[int, tuple[int, ...]] = {}
         # Filter tags per work: its row is tag_ids[starts[w] : starts[w] + lengths[w]];
         # tag_ids[:used] holds rows.
         self.starts = np.zeros(0, dtype=np.int64)
@@ -215,7 +222,7 @@ class FilterIndex:
         if size <= current:
             return
         capacity = max(size, int(current * 1.25) + 1024)
-        for attr in ("starts", "lengths"):
+        for attr in ("starts", "lengths", "first_user"):
             old = getattr(self, attr)
             new = np.zeros(capacity, dtype=np.int64)
             new[: len(old)] = old
@@ -227,7 +234,7 @@ class FilterIndex:
             self.numbers[name] = new
         for attr in ("title_keys", "creator_keys"):
             old = getattr(self, attr)
-            new = np.full(capacity, "", dtype=f"U{SORT_KEY_CHARS}")
+            new = np.full(capacity, b"", dtype=f"S{SORT_KEY_BYTES}")
             new[: len(old)] = old
             setattr(self, attr, new)
 
@@ -256,7 +263,7 @@ class FilterIndex:
         names = f"SELECT id, language, title FROM works_work WHERE {where} ORDER BY id"  # noqa: S608
         for work_id, language, title in _rows(names):
             by_language.setdefault(language, []).append(work_id)
-            titles.append(title.casefold()[:SORT_KEY_CHARS] if title.isascii() else sort_key(title))
+            titles.append(sort_key(title))
         for language, work_ids in by_language.items():
             self.languages.setdefault(language, BitMap()).update(as_bitmap(np.array(work_ids)))
         self.title_keys[found] = titles
@@ -381,7 +388,7 @@ class FilterIndex:
                 works.append(work_id)
                 users.append(user_id)
                 if work_id not in keys:
-                    keys[work_id] = name.casefold() if name.isascii() else sort_key(name)
+                    keys[work_id] = sort_key(name)
         work_col = np.array(works, dtype=np.int64)
         user_col = np.array(users, dtype=np.int64)
         named = ~np.isin(work_col, as_ids(anonymous)) if anonymous else np.ones(work_col.size, bool)
@@ -396,11 +403,16 @@ class FilterIndex:
                 shelf.setdefault(int(by_user[begin]), BitMap()).update(
                     as_bitmap(by_work[begin:end])
                 )
-        for work_id, user_id in zip(works, users, strict=True):
-            self.users_of[work_id] = (*self.users_of.get(work_id, ()), user_id)
+        if work_col.size:
+            # Rows come by work: a work's first row is its first credit.
+            first = np.r_[True, work_col[1:] != work_col[:-1]]
+            self.first_user[work_col[first]] = user_col[first]
+            others = zip(work_col[~first].tolist(), user_col[~first].tolist(), strict=True)
+            for work_id, user_id in others:
+                self.more_users[work_id] = (*self.more_users.get(work_id, ()), user_id)
         for work_id in keys:
             if work_id in anonymous:
-                keys[work_id] = "anonymous"
+                keys[work_id] = b"anonymous"
         if keys:
             ids = np.fromiter(keys.keys(), dtype=np.int64, count=len(keys))
             self.creator_keys[ids] = list(keys.values())
@@ -420,7 +432,9 @@ class FilterIndex:
             if bitmap is not None:
                 bitmap.discard(work_id)
         self.lengths[work_id] = 0
-        for user_id in self.users_of.pop(work_id, ()):
+        credited = (int(self.first_user[work_id]), *self.more_users.pop(work_id, ()))
+        self.first_user[work_id] = 0
+        for user_id in credited:
             for shelf in (self.by_user, self.anonymous_by_user):
                 if user_id in shelf:
                     shelf[user_id].discard(work_id)

@@ -4,9 +4,12 @@ gives the same address a link or a script would write. It only draws: the
 parsing and its messages stay in params.py; each message is shown as the
 error of the field it concerns (and, by the page, above the results)."""
 
+from functools import lru_cache
 from typing import cast
 
 from django import forms
+from django.http import QueryDict
+from django.template.loader import render_to_string
 
 from duster.search.params import CROSSOVERS, DATES, MINIMUMS, SORTS, WorkSearch
 from duster.works.choices import LANGUAGES, ArchiveWarning, Category, Rating
@@ -96,6 +99,7 @@ class WorkSearchForm(forms.Form):
         """Bound to `search` as parsed, with each message as its field's
         error. On a creator's works page the creator is the page itself."""
         super().__init__(_form_data(search))
+        self.drawn_as = (search.to_query(), tuple(messages), scoped_by_creator)
         if scoped_by_creator:
             del self.fields["creator"]
         if search.q.strip():
@@ -106,6 +110,12 @@ class WorkSearchForm(forms.Form):
         for name, message in messages:
             if name in self.fields:
                 self.add_error(name, message)
+
+    def fields_html(self) -> str:
+        """The fieldsets, drawn once per search in this process: two dozen
+        fields cost more to draw than the search costs to run, and they
+        depend on nothing but the search (a GET form: no CSRF token)."""
+        return _fields_html(*self.drawn_as)
 
     def field_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """The fieldsets the sidebar draws, by what they narrow: (legend, CSS
@@ -146,3 +156,10 @@ def _form_data(search: WorkSearch) -> dict[str, object]:
         value = getattr(search, name)
         data[name] = "" if value is None else str(value)
     return data
+
+
+@lru_cache(maxsize=512)
+def _fields_html(query: str, messages: tuple[tuple[str, str], ...], scoped_by_creator: bool):
+    search = WorkSearch.from_query(QueryDict(query))
+    form = WorkSearchForm(search, list(messages), scoped_by_creator=scoped_by_creator)
+    return render_to_string("search/form_fields.html", {"form": form})

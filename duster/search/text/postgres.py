@@ -112,9 +112,11 @@ def index_forget_gone() -> None:
     """Forget works no longer posted (or no longer there at all)."""
     with connection.cursor() as cursor:
         for table in ("search_text", "search_text_shown"):
+            # NOT EXISTS, an anti-join: NOT IN over a big subquery that
+            # outgrows work_mem is checked row by row.
             cursor.execute(
-                f"DELETE FROM {table} WHERE work_id NOT IN "  # noqa: S608
-                "(SELECT id FROM works_work WHERE state = 'posted')"
+                f"DELETE FROM {table} t WHERE NOT EXISTS "  # noqa: S608
+                "(SELECT 1 FROM works_work w WHERE w.id = t.work_id AND w.state = 'posted')"
             )
 
 

@@ -6,11 +6,6 @@ def _test_settings(settings, tmp_path):
     """Fast hashing, tasks run at once, a private cache per test, no copy
     of the search index on disk (each test's database is new)."""
     settings.SEARCH_INDEX_DIR = ""
-    # Plain static names whether or not `make run` collected hashed ones.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.CACHES = {

@@ -2,7 +2,7 @@
 
 import sys
 import time
-from typing import TextIO
+from typing import IO
 
 
 class ProgressBar:
@@ -11,7 +11,7 @@ class ProgressBar:
 
     WIDTH = 30
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+    def __init__(self, label: str, stream: IO[str] | None = None) -> None:
         self.label = label
         self.stream = stream or sys.stderr
         self.started = time.monotonic()

@@ -194,7 +194,7 @@ class FilterIndex:
         for pk in found:
             self.gaps.pop(pk, None)
         self.seen = max(self.seen, newest)
-        self.refresh({work_id for _, work_id in rows})
+        self.refresh({work_id for _, work_id in rows if work_id is not None})
         return None
 
     def refresh(self, work_ids: set[int]) -> None:
@@ -382,7 +382,7 @@ class FilterIndex:
         anonymous = self.flags["anonymous"]
         works: list[int] = []
         users: list[int] = []
-        keys: dict[int, str] = {}
+        keys: dict[int, bytes] = {}
         for work_id, user_id, name in _rows(sql):
             if work_id in wanted:
                 works.append(work_id)
@@ -428,9 +428,8 @@ class FilterIndex:
         for bitmap in self.languages.values():
             bitmap.discard(work_id)
         for tag_id in self.tags_of(work_id).tolist():
-            bitmap = self.by_tag.get(tag_id)
-            if bitmap is not None:
-                bitmap.discard(work_id)
+            if tag_id in self.by_tag:
+                self.by_tag[tag_id].discard(work_id)
         self.lengths[work_id] = 0
         credited = (int(self.first_user[work_id]), *self.more_users.pop(work_id, ()))
         self.first_user[work_id] = 0

@@ -15,8 +15,5 @@ class SearchChange(models.Model):
     work_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    class Meta:
-        indexes: list[models.Index] = []
-
     def __str__(self) -> str:
         return f"change {self.pk}: work {self.work_id}"

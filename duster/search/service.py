@@ -96,9 +96,8 @@ def search_works(
         works -= _union(index.by_tag.get(t.pk) for t in tags)
     works = _fixed_filters(index, search, works)
     if search.creator:
-        named = User.objects.annotate(name=Lower("username")).filter(
-            name=search.creator.lower(), is_active=True
-        )
+        active = User.objects.filter(is_active=True)
+        named = active.annotate(name=Lower("username")).filter(name=search.creator.lower())
         user = named.only("pk").first()
         if user is None:
             messages.append(("creator", f"No one is called “{search.creator}”; left out."))

@@ -279,7 +279,7 @@ class Work(RichTextModel):
             warning = ("warning-yes", "!")
         categories = ", ".join(self.category_labels) or "none"
         # A square holds three letters: "Multi" and "Other" are shortened.
-        short = {Category.MULTI: "Mx", Category.OTHER: "Oth"}
+        short: dict[str, str] = {Category.MULTI: "Mx", Category.OTHER: "Oth"}
         if len(self.categories) > 1:
             category = "Mx"
         elif self.categories:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 WORKS = 300
 
 
-def _archive() -> list[tuple]:
+def _archive() -> list[list]:
     """The generated rows by content (names, not ids), in the order made."""
     works = Work.objects.order_by("pk")
     tags = Counter(WorkTag.objects.values_list("work__title", "tag__name", "position"))

@@ -34,12 +34,12 @@ def test_a_hit_reorders_a_hits_sort_on_the_next_search():
 def test_writes_log_the_works_they_change():
     writer = make_user()
     work = make_work(writer)
-    mark = SearchChange.objects.order_by("-pk").first().pk
+    mark = SearchChange.objects.latest("pk").pk
     works_touch(work_ids=[work.pk])
     assert list(SearchChange.objects.filter(pk__gt=mark).values_list("work_id", flat=True)) == [
         work.pk
     ]
-    mark = SearchChange.objects.order_by("-pk").first().pk
+    mark = SearchChange.objects.latest("pk").pk
     writer.default_pseud.name = "Renamed"
     writer.default_pseud.save()
     assert work.pk in set(

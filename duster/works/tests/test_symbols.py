@@ -19,7 +19,8 @@ from duster.works.models import Work
 )
 def test_the_category_square_holds_three_letters_at_most(categories, mark):
     work = Work(rating="teen", complete=True, expected_chapters=1, chapter_count=1)
-    work.fixed_pending = {"warning": ["none"], "category": categories}
+    work.warnings = ["none"]
+    work.categories = categories
     (_, _, category, _) = work.symbols
     assert category[1] == mark
     assert len(mark) <= 3

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        bar = ProgressBar("Indexing text", self.stderr._out)
+        bar = ProgressBar("Indexing text")  # on the terminal's stderr
         indexed = text_index_rebuild(progress=bar)
         bar.finish()
         SearchChange.objects.create(work_id=None)

@@ -490,7 +490,9 @@ def _scalar(sql: str):
 # The copy on disk
 
 
-SNAPSHOT_FORMAT = 1
+# Part of the copy's file name, and kept inside it: a copy an older Duster
+# wrote (other arrays, other fields) is never read.
+SNAPSHOT_FORMAT = 2
 
 
 def _snapshot_path() -> Path | None:
@@ -511,6 +513,7 @@ def snapshot_save(index: FilterIndex) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v for k, v in index.__dict__.items() if k not in ("lock", "caught_up_at", "gaps")}
     state["gap_ids"] = list(index.gaps)  # still to come: asked for again
+    state["format"] = SNAPSHOT_FORMAT
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as file:
         pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(file.name, path)
@@ -528,6 +531,8 @@ def snapshot_load() -> FilterIndex | None:
         with path.open("rb") as file:
             state = pickle.load(file)  # noqa: S301  (this process's own file)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+    if not isinstance(state, dict) or state.pop("format", None) != SNAPSHOT_FORMAT:
         return None
     index = FilterIndex()
     gap_ids = state.pop("gap_ids", [])

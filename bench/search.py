@@ -82,7 +82,8 @@ def prepare(works: int, *, keep: bool) -> tuple[float, float] | None:
         for suffix in ("", "-wal", "-shm"):
             Path(DATABASE_NAME + suffix).unlink(missing_ok=True)
     call_command("migrate", verbosity=0)
-    if keep and Work.objects.count() == works:
+    # bench.search_upkeep adds a few hundred works to a kept corpus each run.
+    if keep and works <= Work.objects.count() < works + 10_000:
         return None
     call_command("flush", interactive=False, verbosity=0)
     start = time.perf_counter()
@@ -244,6 +245,8 @@ def main() -> None:
         )
         if p95 > target:
             failures.append(f"{name} p95 {p95:.0f} ms")
+        if not found:
+            failures.append(f"{name} found nothing (is the text index built?)")
     client = Client()
     for name in ("2 include, exclude, rating, complete, kudos", "text phrase"):
         target, draw = mix[name]

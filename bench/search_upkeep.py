@@ -4,18 +4,20 @@
         [--keep] [--rate 10] [--seconds 30]
 
 This process posts `--rate` works a second for `--seconds` seconds through
-`work_create(post=True)`, each with its first chapter and a word of its own in
-the title. Another process (forked, with its own connection and filter index,
-like a second app server) searches all the while: the benchmark's filtered
-query with facets over and over, and after each post the new work by its word
-(full text) and by its fandom (newest first, page 1). It reports the posting
-time, the search time while posting, and how many searches it took to find
-each new work: 1 means the first search started after the post found it.
+`work_create(post=True)`, each with its first chapter and a word of its own
+in the title and as an additional tag. Another process (forked, with its own
+connection and filter index, like a second app server) searches all the
+while: the benchmark's filtered query with facets over and over, and after
+each post the new work by its word (full text) and by its fandom and its
+own tag (filters). It reports the posting time, the search time while
+posting, and how many searches it took to find each new work: 1 means the
+first search started after the post found it.
 """
 
 # ruff: noqa: E402
 import argparse
 import multiprocessing
+import queue
 import random
 import statistics
 import time
@@ -55,13 +57,14 @@ def found(params: dict[str, list[str]], work_id: int, member: User) -> bool:
     return any(work.pk == work_id for work in results.works)
 
 
-def searcher(posted: Queue, report: Queue, stop: Event) -> None:
+def searcher(posted: Queue, report: Queue, ready: Event, stop: Event) -> None:
     """Search until told to stop (and every posted work was found, or
     FIND_WAIT seconds passed); report the times and the tries."""
     member = reader()
     rng = random.Random(2)
     draw = query_mix(pools(), rng)["2 include, exclude, rating, complete, kudos"][1]
     search(Query({}), member)  # build this process's filter index before timing
+    ready.set()
     waiting: dict[int, dict] = {}
     done: list[dict] = []
     times: list[float] = []
@@ -80,7 +83,7 @@ def searcher(posted: Queue, report: Queue, stop: Event) -> None:
             started = time.time()
             for kind, params in (
                 ("text", {"q": [entry["word"]]}),
-                ("tag", {"include": [entry["fandom"]], "sort": ["updated"]}),
+                ("tag", {"include": [entry["fandom"], entry["word"]]}),
             ):
                 if entry[f"{kind}_lag"] is None:
                     entry[f"{kind}_tries"] += 1
@@ -97,11 +100,12 @@ def main() -> None:
     pseud = poster().default_pseud
     run = int(time.time()) % 1_000_000
     context = multiprocessing.get_context("fork")
-    posted, report, stop = context.Queue(), context.Queue(), context.Event()
+    posted, report = context.Queue(), context.Queue()
+    ready, stop = context.Event(), context.Event()
     connection.close()  # the searcher opens its own
-    child = context.Process(target=searcher, args=(posted, report, stop))
+    child = context.Process(target=searcher, args=(posted, report, ready, stop), daemon=True)
     child.start()
-    time.sleep(5)  # while it builds its filter index
+    ready.wait()  # while it builds its filter index
     latencies = []
     count = int(UPKEEP.rate * UPKEEP.seconds)
     start = time.perf_counter()
@@ -119,7 +123,7 @@ def main() -> None:
                     "language": "en",
                     "expected_chapters": 1,
                 },
-                tags={"fandoms": [fandom], "freeforms": ["Fluff"]},
+                tags={"fandoms": [fandom], "freeforms": ["Fluff", title_word]},
                 chapter={"title": "", "body": f"<p>A lantern for {title_word} at dusk.</p>"},
                 post=True,
             )
@@ -127,7 +131,13 @@ def main() -> None:
         posted.put((work.pk, title_word, fandom, time.time()))
     behind = time.perf_counter() - start - count / UPKEEP.rate
     stop.set()
-    times, done, missing = report.get()
+    while True:
+        try:
+            times, done, missing = report.get(timeout=5)
+            break
+        except queue.Empty:
+            if not child.is_alive():
+                raise SystemExit("The searching process failed (its traceback is above).") from None
     child.join()
     print(f"Database: {connection.vendor}, {ARGS.works:,} works; posting into “{fandom}”")
     p50, p95, p99 = percentiles(latencies)
@@ -148,6 +158,8 @@ def main() -> None:
         print(f"Found by {kind}: {first}/{count} by the first search after posting; {lag}")
     if missing:
         print(f"NOT FOUND within {FIND_WAIT} s after posting ended: {len(missing)} works")
+        for entry in missing:
+            print(f"  {entry}")
 
 
 if __name__ == "__main__":

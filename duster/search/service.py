@@ -45,6 +45,9 @@ FACETS_PER_TYPE = 10
 # more, a sample of this many names the candidates (three times as many as
 # shown), and those are counted exactly on the whole result by bitmap.
 FACETS_EXACT_MAX = 40_000
+# Filters that leave at most this many works have the text matched among
+# them alone where the database can (PostgreSQL: by id, not by word).
+TEXT_WITHIN_MAX = 20_000
 # Sorts by a number: biggest (or newest) first. Title and creator: A to Z.
 _DESCENDING = {
     "updated": "updated",
@@ -236,7 +239,8 @@ def _text_filter(text, works: BitMap) -> BitMap:
     from duster.search.text import text_match
 
     if not text.is_empty():
-        return works & as_bitmap(text_match(text))
+        within = as_ids(works) if len(works) <= TEXT_WITHIN_MAX else None
+        return works & as_bitmap(text_match(text, within))
     excluded = [term for term in text.terms if term.negated]
     if excluded:
         # Only "-word" terms: the works that have none of them.

@@ -75,3 +75,25 @@ def test_bad_text_never_fails():
         search = WorkSearch.from_query({"q": q})
         results = search_works(search, AnonymousUser(), mutes=NO_MUTES)
         assert results.total >= 0
+
+
+def test_matching_within_a_few_works_finds_what_matching_all_finds_there():
+    import numpy as np
+
+    from duster.search.text import parse_query, text_match
+
+    writer = make_user("within")
+    works = [
+        make_work(writer, title=title, freeforms=tags)
+        for title, tags in [
+            ("Salt and Starlight", ["Fluff"]),
+            ("Starlight Ferry", ["Angst"]),
+            ("The Ferry", ["Fluff"]),
+            ("Salt Roads", []),
+        ]
+    ]
+    some = np.array(sorted(w.pk for w in works[1:]), dtype=np.int64)
+    for q in ["starlight", '"salt and starlight"', "ferry -angst", "tag:fluff", "title:salt -x"]:
+        query = parse_query(q)
+        everywhere = set(text_match(query).tolist())
+        assert set(text_match(query, some).tolist()) == everywhere & set(some.tolist()), q

@@ -82,9 +82,12 @@ def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> in
     return done
 
 
-def text_match(query: TextQuery) -> np.ndarray:
-    """Ids of all indexed works the query matches, sorted (int64)."""
-    return _backend().match(query)
+def text_match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
+    """Ids of all indexed works the query matches, sorted (int64); with
+    `within` (sorted ids), those of them the query matches, which a backend
+    may find faster by looking at those works alone."""
+    found = _backend().match(query, within)
+    return found if within is None else found[np.isin(found, within, assume_unique=True)]
 
 
 def text_scores(query: TextQuery, ids: np.ndarray) -> np.ndarray:

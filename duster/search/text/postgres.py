@@ -145,9 +145,22 @@ def _tsqueries(query: TextQuery) -> tuple[str | None, list[str | None], str | No
     return " & ".join(document) or None, fields, wanted
 
 
-def match(query: TextQuery) -> np.ndarray:
+def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
+    """Ids of the works the query matches; only among `within` when given
+    (a filtered search's few works: each is looked up by id and checked,
+    instead of every work the words are in)."""
     document, fields, _ = _tsqueries(query)
-    if document:
+    if within is not None and document:
+        checks = ["work_id = ANY(%s)", "document @@ %s::tsquery"]
+        params: list = [within.tolist(), document]
+        for index, q in enumerate(fields):
+            if q:
+                name = _FIELD_VECTORS[index // 2]
+                checks.append(f"{'NOT ' if index % 2 else ''}{name} @@ %s::tsquery")
+                params.append(q)
+        conditions = " AND ".join(checks)  # this module's own, values as parameters
+        sql = f"SELECT string_agg(work_id::text, ',') FROM search_text WHERE {conditions}"  # noqa: S608
+    elif document:
         sql = "SELECT string_agg(id::text, ',') FROM search_text_ids(%s" + ", %s" * 8 + ") AS id"
         params = [document, *fields]
     else:

@@ -81,7 +81,9 @@ def _match_expression(query: TextQuery) -> tuple[str, str]:
     return wanted, excluded
 
 
-def match(query: TextQuery) -> np.ndarray:
+def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
+    """Ids of the works the query matches (`within` is PostgreSQL's
+    shortcut: FTS5 checks a list of ids one by one, slower than matching)."""
     wanted, excluded = _match_expression(query)
     if wanted:
         expression = f"({wanted}) NOT ({excluded})" if excluded else wanted

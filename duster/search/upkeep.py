@@ -76,7 +76,9 @@ def _text_after_commit(work_ids: list[int]) -> None:
     if pending is None:
         pending = _TextOnCommit()
         pending.work_ids.update(work_ids)
-        transaction.on_commit(pending)
+        # Robust: the writer's change is committed; a failure here is logged
+        # (and mended by the next change or rebuild_search_index), not theirs.
+        transaction.on_commit(pending, robust=True)
     else:
         pending.work_ids.update(work_ids)
 

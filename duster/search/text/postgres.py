@@ -29,11 +29,19 @@ _VECTOR_BYTES_MAX = 900_000
 # Weights for ranking: title A, creators and tags B, summary C, the rest D.
 _WEIGHTS = {"title": "A", "creators": "B", "tags": "B", "summary": "C", "body": "D"}
 _FIELD_VECTORS = FIELDS[:-1]  # the body is never searched on its own
+# Upserts: two transactions indexing one work at once (two chapters posted
+# together) both find no row to delete, and the second must not fail.
 _INSERT = (
     "INSERT INTO search_text (work_id, document, title, creators, tags, summary)"
     " VALUES (%s, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector)"
+    " ON CONFLICT (work_id) DO UPDATE SET document = excluded.document,"
+    " title = excluded.title, creators = excluded.creators, tags = excluded.tags,"
+    " summary = excluded.summary"
 )
-_INSERT_SHOWN = "INSERT INTO search_text_shown (work_id, summary, body) VALUES (%s, %s, %s)"
+_INSERT_SHOWN = (
+    "INSERT INTO search_text_shown (work_id, summary, body) VALUES (%s, %s, %s)"
+    " ON CONFLICT (work_id) DO UPDATE SET summary = excluded.summary, body = excluded.body"
+)
 
 
 def _lexeme(word: str) -> str:

@@ -15,7 +15,7 @@ from duster.search.text import postgres, sqlite
 from duster.search.text.documents import WorkText, work_texts
 from duster.search.text.query import Term, TextQuery, parse_query
 from duster.search.text.snippets import snippet
-from duster.works.models import Work
+from duster.works.models import Work, WorkState
 
 __all__ = [
     "Term",
@@ -64,17 +64,21 @@ def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> in
     try:
         while True:
             with transaction.atomic():
-                batch = list(
-                    Work.objects.posted()
-                    .filter(pk__gt=last)
+                # The next ids by the primary key, posted or not: filtered on
+                # the state, SQLite walks the state index and sorts every
+                # posted work after `last` for each batch (0.4 s a batch at a
+                # million works).
+                rows = list(
+                    Work.objects.filter(pk__gt=last)
                     .order_by("pk")
-                    .values_list("pk", flat=True)[:BATCH]
+                    .values_list("pk", "state")[:BATCH]
                 )
-                if not batch:
+                if not rows:
                     break
+                batch = [pk for pk, state in rows if state == WorkState.POSTED]
                 texts = work_texts(batch)
                 backend.index_replace(batch, texts)
-            done, last = done + len(texts), batch[-1]
+            done, last = done + len(texts), rows[-1][0]
             if progress:
                 progress(done, max(total, done))
     finally:

@@ -22,11 +22,11 @@ from django.utils.text import slugify
 
 from duster.accounts.models import Pseud, User
 from duster.lib.text import word_count
+from duster.search.corpus import random_warnings
 from duster.tags.filtering import work_filter_tags_refresh
 from duster.tags.fixed import fixed_tags
 from duster.tags.models import Tag, TagType, tag_key
 from duster.works.models import (
-    ArchiveWarning,
     Category,
     Chapter,
     Creatorship,
@@ -71,12 +71,6 @@ Secret Relationship|Amnesia|Soulmates|Magic|Whump|Crack|Drabble|Canon Divergence
 LANGUAGES = ["en"] * 18 + ["es", "fr", "de", "ja", "pt-br", "zh-hans", "ru"]
 RATINGS = [Rating.GENERAL, Rating.TEEN, Rating.MATURE, Rating.EXPLICIT, Rating.NOT_RATED]
 RATING_WEIGHTS = [25, 30, 20, 15, 10]
-SERIOUS_WARNINGS = [
-    ArchiveWarning.VIOLENCE,
-    ArchiveWarning.DEATH,
-    ArchiveWarning.NONCON,
-    ArchiveWarning.UNDERAGE,
-]
 # Most works are one-shots or short; a long tail runs to 30 chapters.
 CHAPTER_COUNTS = range(1, 31)
 CHAPTER_CUM = list(accumulate([60, 12, 8, *(9 / n for n in range(4, 31))]))
@@ -257,13 +251,7 @@ class _Archive:
             expected = rng.choice([counted, counted, None, counted + rng.randint(1, 10)])
         complete = expected is not None and counted >= expected
         last = dates[counted - 1]
-        roll = rng.random()
-        if roll < 0.5:
-            warnings = [ArchiveWarning.NONE_APPLY]
-        elif roll < 0.75:
-            warnings = [ArchiveWarning.CHOSE_NOT_TO_WARN]
-        else:
-            warnings = rng.sample(SERIOUS_WARNINGS, rng.randint(1, 2))
+        warnings = random_warnings(rng)
         work = Work(
             title=self._title(),
             summary=f"<p>{' '.join(self._sentence() for _ in range(rng.randint(1, 4)))}</p>",

@@ -145,6 +145,17 @@ SERIOUS = [
 ]
 
 
+def random_warnings(rng: random.Random) -> list[str]:
+    """A work's archive warnings as archives use them: half "none apply",
+    a quarter "chose not to warn", the rest one or two serious ones."""
+    roll = rng.random()
+    if roll < 0.5:
+        return [ArchiveWarning.NONE_APPLY]
+    if roll < 0.75:
+        return [ArchiveWarning.CHOSE_NOT_TO_WARN]
+    return rng.sample(SERIOUS, rng.randint(1, 2))
+
+
 @dataclass
 class CorpusSummary:
     works: int = 0
@@ -467,13 +478,7 @@ class _Archive:
         return [synonyms[t] if t in synonyms and rng.random() < 0.25 else t for t in chosen]
 
     def _fixed_ids(self, rng: random.Random) -> list[int]:
-        roll = rng.random()
-        if roll < 0.5:
-            warnings = [ArchiveWarning.NONE_APPLY]
-        elif roll < 0.75:
-            warnings = [ArchiveWarning.CHOSE_NOT_TO_WARN]
-        else:
-            warnings = rng.sample(SERIOUS, rng.randint(1, 2))
+        warnings = random_warnings(rng)
         categories = rng.sample(Category.values, rng.choice([0, 1, 1, 1, 2]))
         fixed = self.fixed
         return [fixed[TagType.WARNING][w].pk for w in warnings] + [

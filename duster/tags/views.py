@@ -15,13 +15,14 @@ from duster.works.views.lists import first_works
 @require_safe
 def tag_detail(request, slug: str):
     tag = tag_with_neighbours(tag_for_reader(slug, request.user))
-    works, total = first_works(request, 10, tag=tag)
+    mutes = mutes_of(request.user)  # read once: the list and the mute button
+    works, total = first_works(request, 10, mutes=mutes, tag=tag)
     context = {
         "tag": tag,
         "works": works,
         "work_total": total,
         "can_wrangle": is_wrangler(request.user),
-        "muted": canonical_of(tag).pk in mutes_of(request.user).tag_ids,
+        "muted": canonical_of(tag).pk in mutes.tag_ids,
     }
     return render(request, "tags/tag_detail.html", context)
 

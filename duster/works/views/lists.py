@@ -25,11 +25,11 @@ from duster.works.selectors import (
 )
 
 
-def first_works(request, count: int, **scope) -> tuple[list[Work], int]:
+def first_works(request, count: int, mutes=None, **scope) -> tuple[list[Work], int]:
     """The `count` latest works this reader sees (within a tag's or a
     creator's, by search_works' scope), and how many there are: muted tags
     and creators left out here as on every list."""
-    results = search_works(WorkSearch(), request.user, facet_types=(), **scope)
+    results = search_works(WorkSearch(), request.user, facet_types=(), mutes=mutes, **scope)
     return results.works[:count], results.total
 
 
@@ -64,13 +64,14 @@ def _creator(username: str) -> User:
 @require_safe
 def user_detail(request, username: str):
     creator = _creator(username)
-    works, total = first_works(request, 5, creator=creator)
+    mutes = mutes_of(request.user)  # read once: the list and the mute button
+    works, total = first_works(request, 5, mutes=mutes, creator=creator)
     context = {
         "creator": creator,
         "pseuds": creator.pseuds.all(),
         "works": works,
         "work_total": total,
-        "muted": creator.pk in mutes_of(request.user).user_ids,
+        "muted": creator.pk in mutes.user_ids,
         "series_list": series_credited_to(creator, viewer=request.user)[:5],
         "invitations": pending_invitations(creator) if request.user == creator else [],
         "drafts": drafts_of(creator) if request.user == creator else [],

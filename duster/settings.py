@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "duster.imports",
     "duster.images",
     "duster.search",
+    "duster.community",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,14 @@ IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)  # width × height ×
 IMAGE_HOSTS_REFRESH_SECONDS = env_int("IMAGE_HOSTS_REFRESH_SECONDS", 10)
 # Serve straight from the app folders when nothing was collected yet.
 WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
+
+# Comments (duster.community): who may comment on a new work unless its
+# creator chooses otherwise ("registered", "anyone" or "nobody"), and the
+# limits that keep guest spam out.
+COMMENT_POLICY_DEFAULT = env("COMMENT_POLICY_DEFAULT", "registered")
+COMMENT_GUEST_PER_HOUR = env_int("COMMENT_GUEST_PER_HOUR", 10)  # per address
+COMMENT_MEMBER_PER_MINUTE = env_int("COMMENT_MEMBER_PER_MINUTE", 10)
+COMMENT_LINKS_MAX = env_int("COMMENT_LINKS_MAX", 3)  # links in a guest's comment
 
 # A 500,000-character chapter of multi-byte text must reach the form's own
 # length check (and its friendly message) instead of a bare 400.

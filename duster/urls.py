@@ -18,6 +18,7 @@ urlpatterns = [
     path("images/", include("duster.images.urls")),
     path("tags/", include("duster.tags.wrangling.urls")),
     path("", include("duster.search.urls")),
+    path("", include("duster.community.urls")),
     path("", include("duster.works.urls")),
     path("", include("duster.tags.urls")),
 ]

@@ -44,6 +44,12 @@ class DusterUserManager(UserManager):
         return self.exclude(CONFIRMED)
 
 
+class EmailChoice(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately"
+    DAILY = "daily", "In a daily digest"
+    NEVER = "never", "Never (the inbox only)"
+
+
 class User(AbstractUser):
     username = models.CharField(
         "username",
@@ -86,6 +92,18 @@ class User(AbstractUser):
         "show the entire work by default",
         default=reader.DEFAULT.full_work,
         help_text="Open works with all their chapters on one page.",
+    )
+    notification_email = models.CharField(
+        "email me about comments, replies and subscriptions",
+        max_length=12,
+        choices=EmailChoice.choices,
+        default=EmailChoice.IMMEDIATELY,
+        help_text="Everything also arrives in your inbox on the site.",
+    )
+    history_enabled = models.BooleanField(
+        "keep my reading history",
+        default=True,
+        help_text="Remember which works and chapters you read, for “continue reading”.",
     )
 
     objects: ClassVar[DusterUserManager] = DusterUserManager()
@@ -213,6 +231,28 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} mutes {self.tag or self.muted_user}"
+
+
+class Block(models.Model):
+    """`blocker` does not want `blocked` commenting on their works, replying
+    to their comments or leaving kudos on their works."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")),
+                name="block_not_self",
+                violation_error_message="You cannot block yourself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
 
 
 def search_url(query: str) -> str:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from duster.accounts.client import client_address
+from duster.community.page import work_page_context
 from duster.lib.reader import settings_for
 from duster.lib.urls import parse_id
 from duster.works.models import Work
@@ -101,6 +102,12 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
         "is_creator": work.is_creator(request.user),
         "preview": preview,
     }
+    if not preview:
+        context.update(
+            work_page_context(
+                request, work=work, chapters=chapters, shown=shown, full_work=full_work
+            )
+        )
     return render(request, "works/work_detail.html", context)
 
 

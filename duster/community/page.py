@@ -1,0 +1,14 @@
+"""What the community adds to a work's reading pages (work, chapter, entire
+work): one entry point the reading views call, so the works app does not
+need to know each part."""
+
+from typing import Any
+
+
+def work_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
+    """Extra context for works/work_detail.html's community footer. Each part
+    adds a fixed number of queries, whatever the number of comments, kudos
+    or chapters; for a guest, nothing added may depend on the guest (the
+    page is cached and served to every guest alike)."""
+    context: dict[str, Any] = {}
+    return context

@@ -1,0 +1,6 @@
+from django.urls import path  # noqa: F401
+
+import duster.lib.urls  # noqa: F401  registers the <id:…> converter
+
+# Each part of the community adds its own pages below.
+urlpatterns: list = []

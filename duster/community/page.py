@@ -4,6 +4,13 @@ need to know each part."""
 
 from typing import Any
 
+from duster.community.selectors.bookmarks import bookmarks_page_context
+from duster.community.selectors.comments import comments_page_context
+from duster.community.selectors.kudos import kudos_page_context
+from duster.community.selectors.reading import reading_page_context
+
+PARTS = (kudos_page_context, bookmarks_page_context, reading_page_context, comments_page_context)
+
 
 def work_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
     """Extra context for works/work_detail.html's community footer. Each part
@@ -11,4 +18,8 @@ def work_page_context(request, *, work, chapters, shown, full_work: bool) -> dic
     or chapters; for a guest, nothing added may depend on the guest (the
     page is cached and served to every guest alike)."""
     context: dict[str, Any] = {}
+    for part in PARTS:
+        context.update(
+            part(request, work=work, chapters=chapters, shown=shown, full_work=full_work)
+        )
     return context

@@ -1,6 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-import duster.lib.urls  # noqa: F401  registers the <id:…> converter
-
-# Each part of the community adds its own pages below.
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("duster.community.urls_comments")),
+    path("", include("duster.community.urls_kudos")),
+    path("", include("duster.community.urls_bookmarks")),
+    path("", include("duster.community.urls_subscriptions")),
+    path("", include("duster.community.urls_reading")),
+]

@@ -89,6 +89,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = env("SITE_NAME", "Duster")
+# The archive's address as readers reach it (ending in "/"): links in mail
+# that tasks send with no request to read it from (notifications, digests).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000/")
 
 # HTTPS turns on every transport protection `check --deploy` asks for.
 HTTPS = env_bool("HTTPS")

@@ -30,25 +30,44 @@ from duster.accounts.models import User
 from duster.lib.sqlite import sqlite_refresh_statistics
 from duster.tags.models import Tag, TagType
 from duster.works.models import Chapter, Rating, SeriesEntry, Work
-from duster.works.views.lists import LATEST
 
 READER = "bench_reader"
 WORKERS = 2  # as `make run`
 STATIC_COPY = "bench/work-page.html"  # the guest work page's HTML, as a static file
+# The latest works' order (the search's "updated" sort, since lists go through it).
+LATEST = ("-updated_at", "-pk")
 
 
-def corpus_prepare(works: int, *, keep: bool) -> str:
-    """Migrate and fill the database with `works` generated works (unless
-    --keep finds them there already); a line that says what happened."""
+def database_migrate(*, keep: bool) -> str:
+    """The benchmark's database migrated (a PostgreSQL one created when
+    missing, an SQLite file made anew unless `keep`) and the static files
+    collected; the database's name."""
     if connection.vendor == "postgresql":
         use_database(str(connection.settings_dict["NAME"]))
-    name = connection.settings_dict["NAME"]
+    name = str(connection.settings_dict["NAME"])
     if connection.vendor == "sqlite" and not keep:
         connection.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{name}{suffix}").unlink(missing_ok=True)
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    return name
+
+
+def statistics_refresh() -> None:
+    """The planner's statistics as a live archive has them, and an empty cache."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would on a live archive
+    else:
+        sqlite_refresh_statistics()  # as every `make run` start does after migrate
+    cache.clear()
+
+
+def corpus_prepare(works: int, *, keep: bool) -> str:
+    """Migrate and fill the database with `works` generated works (unless
+    --keep finds them there already); a line that says what happened."""
+    name = database_migrate(keep=keep)
     if keep and Work.objects.count() >= works:
         line = f"reused {Work.objects.count()} works in {name} (--keep)"
     else:
@@ -56,12 +75,7 @@ def corpus_prepare(works: int, *, keep: bool) -> str:
         start = time.perf_counter()
         generate(works)
         line = f"generated {works} works in {time.perf_counter() - start:.0f} s into {name}"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # as autovacuum would on a live archive
-    else:
-        sqlite_refresh_statistics()  # as every `make run` start does after migrate
-    cache.clear()
+    statistics_refresh()
     return line
 
 
@@ -127,9 +141,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int) -> Iterator[int]:
+def serving(
+    env: dict[str, str],
+    port: int,
+    *,
+    ready: str = f"/static/{STATIC_COPY}",
+    log_name: str = "load-gunicorn.log",
+) -> Iterator[int]:
     """gunicorn on 127.0.0.1:`port` with `make run`'s options (its access log
-    to /dev/null); yields the master's pid and stops it on the way out."""
+    to /dev/null, its own output to `log_name` under the var directory), ready
+    when the path `ready` answers; yields the master's pid and stops it on
+    the way out."""
     connection.close()
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -142,10 +164,10 @@ def serving(env: dict[str, str], port: int) -> Iterator[int]:
         "/dev/null",
         "--forwarded-allow-ips=127.0.0.1",
     ]
-    log = open(Path(settings.VAR_DIR) / "load-gunicorn.log", "w")  # noqa: SIM115
+    log = open(Path(settings.VAR_DIR) / log_name, "w")  # noqa: SIM115
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}/static/{STATIC_COPY}", server)
+        wait_for(f"http://127.0.0.1:{port}{ready}", server)
         yield server.pid
     finally:
         server.send_signal(signal.SIGTERM)

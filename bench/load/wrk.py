@@ -118,10 +118,9 @@ def parse_wrk(output: str) -> tuple[float, float, float, int, str]:
     )
 
 
-def cpu_seconds(roots: Sequence[int]) -> float:
-    """User + system CPU time of the processes `roots` and all their descendants."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process's parent and user + system CPU seconds."""
+    found: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -130,16 +129,29 @@ def cpu_seconds(roots: Sequence[int]) -> float:
         except OSError:
             continue  # ended meanwhile
         fields = stat[stat.rindex(")") + 2 :].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        found[int(entry.name)] = (
+            int(fields[1]),
+            (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS,
+        )
+    return found
+
+
+def process_tree(roots: Sequence[int], processes: dict | None = None) -> set[int]:
+    """The processes `roots` and all their descendants."""
+    parents = {pid: parent for pid, (parent, _) in (processes or _processes()).items()}
     wanted = set(roots)
     grew = True
     while grew:
         more = {pid for pid, parent in parents.items() if parent in wanted} - wanted
         grew = bool(more)
         wanted |= more
-    return sum(times.get(pid, 0.0) for pid in wanted)
+    return wanted
+
+
+def cpu_seconds(roots: Sequence[int]) -> float:
+    """User + system CPU time of the processes `roots` and all their descendants."""
+    processes = _processes()
+    return sum(processes[pid][1] for pid in process_tree(roots, processes) if pid in processes)
 
 
 def settle(roots: Sequence[int], seconds: float = 60) -> None:

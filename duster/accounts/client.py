@@ -4,6 +4,7 @@ import ipaddress
 
 from django.conf import settings
 from django.urls import get_script_prefix
+from django.utils.crypto import salted_hmac
 
 
 def client_address(request) -> str | None:
@@ -36,6 +37,17 @@ def address_key(address: str) -> str | None:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.IPv6Network((parsed, 64), strict=False))
     return str(parsed)
+
+
+def address_digest(address: str) -> str:
+    """What is stored of a guest's address (comments, kudos): a digest of
+    its address_key, keyed with the site's secret so it cannot be reversed
+    by trying every IPv4 address; enough to count and compare, not to read.
+    "" when there is no address."""
+    key = address_key(address or "")
+    if not key:
+        return ""
+    return salted_hmac("duster.address", key, algorithm="sha256").hexdigest()
 
 
 def site_url(request) -> str:

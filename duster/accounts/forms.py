@@ -124,6 +124,9 @@ class ResetPasswordForm(auth_forms.SetPasswordForm):
 READER_FIELDS = [f"reader_{name}" for name in reader.SETTING_NAMES]
 
 
+KEPT_WHEN_LEFT_OUT = (*READER_FIELDS, "notification_email")
+
+
 class PreferencesForm(forms.ModelForm):
     """Every preference on one page. A reader setting left out of the request
     (an older form, a script) keeps its value; the checkboxes are what a
@@ -137,18 +140,25 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("view_adult", "time_zone", *READER_FIELDS)
+        fields = (
+            "view_adult",
+            "time_zone",
+            *READER_FIELDS,
+            "notification_email",
+            "history_enabled",
+        )
+        widgets = {"notification_email": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in READER_FIELDS:
+        for name in KEPT_WHEN_LEFT_OUT:
             # Left out means "as it was" (see clean()). The model fields have
             # defaults, so their choices carry no blank one.
             self.fields[name].required = False
 
     def clean(self):
         super().clean()
-        for name in READER_FIELDS:
+        for name in KEPT_WHEN_LEFT_OUT:
             if self.cleaned_data.get(name) in (None, ""):
                 self.cleaned_data[name] = getattr(self.instance, name)
         return self.cleaned_data

@@ -319,6 +319,8 @@ def pseud_save(*, pseud: Pseud) -> Pseud:
 PREFERENCE_FIELDS = (
     "view_adult",
     "time_zone",
+    "notification_email",
+    "history_enabled",
     *(f"reader_{name}" for name in reader.SETTING_NAMES),
 )
 

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import QueryDict
@@ -355,7 +356,8 @@ class WorkForm(TextFormatMixin, forms.Form):
     comment_policy = forms.ChoiceField(
         label="Who may comment",
         choices=CommentPolicy.choices,
-        initial=CommentPolicy.REGISTERED,
+        # The archive's default (settings.COMMENT_POLICY_DEFAULT), read per form.
+        initial=lambda: settings.COMMENT_POLICY_DEFAULT,
         widget=forms.RadioSelect,
     )
     moderated_comments = forms.BooleanField(

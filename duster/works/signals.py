@@ -31,6 +31,16 @@ from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work,
 # `text=False` when only counts changed.
 works_changed = Signal()
 
+# Sent once a posting commits, so other apps (the community's subscriptions)
+# can follow without the works app knowing them: `work_posted` with `work` when
+# a work is posted, `chapter_posted` with `chapter` when a chapter of a posted
+# work is, `series_work_added` with `series` and `work` when a work joins a
+# series. Receivers may run a query or enqueue a task, nothing slow; one that
+# fails is logged, not the writer's error (their work is saved by then).
+work_posted = Signal()
+chapter_posted = Signal()
+series_work_added = Signal()
+
 
 def _changed(*, work_ids, lists: bool = True, everything: bool = False) -> None:
     work_ids = set(work_ids)
@@ -41,7 +51,15 @@ def _changed(*, work_ids, lists: bool = True, everything: bool = False) -> None:
 
 
 # Fields of a user no guest page shows: saving only these changes no page.
-USER_FIELDS_UNSHOWN = {"last_login", "password", "email", "view_adult", "time_zone"}
+USER_FIELDS_UNSHOWN = {
+    "last_login",
+    "password",
+    "email",
+    "view_adult",
+    "time_zone",
+    "notification_email",
+    "history_enabled",
+}
 
 
 def _series_mates(series_ids) -> set[int]:

@@ -8,6 +8,7 @@ periodic task and `work_refresh` call it)."""
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -56,25 +57,73 @@ def _count(model, condition: Q | None = None):
     return Coalesce(Subquery(rows), Value(0))
 
 
-def works_recount(*, work_ids: Iterable[int] | None = None) -> int:
-    """Set the counters of `work_ids` (None: every work) from the rows; the
-    number of works whose counters were wrong."""
-    works = Work.objects.all() if work_ids is None else Work.objects.filter(pk__in=list(work_ids))
-    counted = works.annotate(
+def _true_counts(works):
+    return works.annotate(
         true_kudos=_count(Kudos),
         true_comments=_count(Comment, COUNTED_COMMENTS),
         true_bookmarks=_count(Bookmark, COUNTED_BOOKMARKS),
     )
-    wrong = counted.filter(
-        ~Q(kudos_count=F("true_kudos"))
-        | ~Q(comment_count=F("true_comments"))
-        | ~Q(bookmark_count=F("true_bookmarks"))
-    ).values_list("pk", "true_kudos", "true_comments", "true_bookmarks")
-    repaired = []
-    for pk, kudos, comments, bookmarks in wrong.iterator():
+
+
+def _wrong(works):
+    return (
+        _true_counts(works)
+        .filter(
+            ~Q(kudos_count=F("true_kudos"))
+            | ~Q(comment_count=F("true_comments"))
+            | ~Q(bookmark_count=F("true_bookmarks"))
+        )
+        .order_by()
+        .values_list("pk", "true_kudos", "true_comments", "true_bookmarks")
+    )
+
+
+def _repair(pk: int) -> bool:
+    """Count one work's rows again with its row locked, and set its counters.
+
+    The lock makes the count and the write one step: a kudos added meanwhile
+    either committed before the lock was taken (and is counted here) or adds
+    its +1 after this commits (its F() update waits for the lock). SQLite
+    runs one writing transaction at a time, which does the same."""
+    with transaction.atomic():
+        locked = Work.objects.select_for_update().filter(pk=pk)
+        if not locked.values_list("pk", flat=True):  # takes the lock; gone meanwhile
+            return False
+        row = _wrong(Work.objects.filter(pk=pk)).first()
+        if row is None:  # right after all: the first look raced a change
+            return False
+        _pk, kudos, comments, bookmarks = row
         Work.objects.filter(pk=pk).update(
             kudos_count=kudos, comment_count=comments, bookmark_count=bookmarks
         )
-        repaired.append(pk)
-    _changed(repaired)
-    return len(repaired)
+        _changed([pk])
+    return True
+
+
+def works_recount(*, work_ids: Iterable[int] | None = None) -> int:
+    """Set the counters of `work_ids` (None: every work) from the rows; the
+    number of works whose counters were wrong. Cheap when they are right:
+    one read; only a work found wrong is locked and written."""
+    works = Work.objects.all() if work_ids is None else Work.objects.filter(pk__in=list(work_ids))
+    suspects = [pk for pk, *_counts in _wrong(works)]
+    return sum(_repair(pk) for pk in suspects)
+
+
+RECOUNT_BATCH = 1000
+
+
+def works_recount_all(*, batch_size: int = RECOUNT_BATCH) -> int:
+    """works_recount over every work, `batch_size` works at a time in the
+    order of their ids (a batch is one short read, however big the archive);
+    the number of works repaired."""
+    repaired, last = 0, 0
+    while True:
+        ids = list(
+            Work.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return repaired
+        repaired += works_recount(work_ids=ids)
+        last = ids[-1]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.works.models import Chapter, Work, WorkState
 from duster.works.services.stats import work_refresh
+from duster.works.signals import chapter_posted
 
 CHAPTER_FIELDS = ("title", "summary", "notes", "end_notes", "body", "text_format")
 
@@ -73,6 +74,8 @@ def chapter_create(
         chapter.published_at = when or timezone.now()
     chapter.save()
     work_refresh(work=work)
+    if chapter.posted:
+        _posted_on_commit(chapter)
     return chapter
 
 
@@ -113,7 +116,13 @@ def chapter_post(*, chapter: Chapter) -> Chapter:
     chapter.published_at = chapter.published_at or timezone.now()
     chapter.save(update_fields=["posted", "published_at", "modified_at"])
     work_refresh(work=chapter.work)
+    _posted_on_commit(chapter)
     return chapter
+
+
+def _posted_on_commit(chapter: Chapter) -> None:
+    """Subscribers hear of a new chapter once it is there to read (see works.signals)."""
+    transaction.on_commit(lambda: chapter_posted.send(sender=Chapter, chapter=chapter), robust=True)
 
 
 @transaction.atomic

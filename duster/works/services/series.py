@@ -6,6 +6,7 @@ from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.works.models import Creatorship, Series, SeriesEntry, Work
 from duster.works.services.chapters import check_order
 from duster.works.services.stats import works_touch
+from duster.works.signals import series_work_added
 
 PLAIN_FIELDS = ("title", "complete")
 
@@ -76,6 +77,10 @@ def series_add_work(*, series: Series, work: Work, position: int | None = None) 
     entry = SeriesEntry.objects.create(series=series, work=work, position=index + 1)
     entries.insert(index, entry)
     _renumber(entries)
+    # Its subscribers hear of it once committed, if the work is posted (see works.signals).
+    transaction.on_commit(
+        lambda: series_work_added.send(sender=Series, series=series, work=work), robust=True
+    )
     return entry
 
 

@@ -54,6 +54,10 @@ def work_refresh(*, work: Work) -> None:
             "modified_at",
         ]
     )
+    # Its kudos, comment and bookmark counters are set from their rows again.
+    from duster.community.services.counts import works_recount  # community builds on works
+
+    works_recount(work_ids=[work.pk])
 
 
 def works_touch(*, work_ids) -> None:

@@ -15,6 +15,7 @@ from duster.works.models import Chapter, Creatorship, Series, Work, WorkState, W
 from duster.works.rules import tag_limit
 from duster.works.services.chapters import as_datetime, chapter_prepare, lock_work
 from duster.works.services.stats import work_refresh
+from duster.works.signals import work_posted
 
 WORK_FIELDS = (
     "title",
@@ -303,6 +304,8 @@ def work_post(*, work: Work) -> Work:
         chapter.posted = True
     Chapter.objects.bulk_update(chapters, ["posted", "published_at"])
     work_refresh(work=work)
+    # Subscribers hear of it once it is there to read (see works.signals).
+    transaction.on_commit(lambda: work_posted.send(sender=Work, work=work), robust=True)
     return work
 
 

@@ -7,9 +7,14 @@ big migration) outlasting the busy timeout made `db_worker` die with
 waits, says so in its log, and goes on: around its polling loop (where
 claiming a task can fail) and around recording a task's outcome (a task
 left "running" would never be reported or run again).
+
+It also starts the periodic jobs that are due (duster.lib.periodic) about
+once a minute, from a thread beside the polling loop; `--no-periodic` leaves
+that to another worker or to cron (`manage.py run_periodic`).
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,10 +24,13 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import is_locked_database_exception
 
+from duster.lib.periodic import periodic_run_due
+
 logger = logging.getLogger("django_tasks_db")
 
 FIRST_PAUSE = 0.5
 LONGEST_PAUSE = 30.0
+PERIODIC_SECONDS = 60.0
 
 
 def _is_locked(error: BaseException) -> bool:
@@ -81,10 +89,46 @@ class PatientWorker(db_worker.Worker):
         return patient
 
 
+class PeriodicRunner(threading.Thread):
+    """Starts the due periodic jobs about once a minute. A daemon thread with
+    its own database connection, closed after each round; a failed round (a
+    locked database) is logged and tried again a minute later."""
+
+    def __init__(self) -> None:
+        super().__init__(name="periodic", daemon=True)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                started = periodic_run_due()
+                if started:
+                    logger.info("Periodic jobs started: %s", ", ".join(started))
+            except Exception:
+                logger.exception("Starting the periodic jobs failed; trying again in a minute.")
+            finally:
+                connections.close_all()
+            if self.stopped.wait(PERIODIC_SECONDS):
+                return
+
+
 class Command(db_worker.Command):
     help = "Run the database task worker, waiting out a locked database instead of dying"
 
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Do not start periodic jobs (another worker or cron does).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        runner = None
+        # A --batch run drains the queue and ends: no periodic jobs from it.
+        if not options.pop("no_periodic", False) and not options.get("batch"):
+            runner = PeriodicRunner()
+            runner.start()
         # db_worker's handle() builds its Worker by this module-level name, so it is
         # swapped for the duration (mypy refuses assigning to a class name).
         original = db_worker.Worker
@@ -93,3 +137,5 @@ class Command(db_worker.Command):
             super().handle(*args, **options)
         finally:
             db_worker.Worker = original  # type: ignore[misc]
+            if runner is not None:
+                runner.stopped.set()

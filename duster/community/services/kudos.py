@@ -1,0 +1,68 @@
+"""Kudos: one per account per work, one per guest (by address) per work per
+UTC day. The work's creators cannot leave kudos on their own work, and
+users a creator blocks cannot leave kudos on that creator's works.
+
+Duplicates are refused by the database's unique constraints, not by a
+look-up first, so two clicks (or two servers) at once still leave one row
+and one count."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from duster.accounts.blocks import is_blocked
+from duster.accounts.client import address_digest
+from duster.community.models import Kudos
+from duster.community.services.counts import work_count_add
+from duster.works.models import Creatorship, Work
+
+ALREADY = "You have already left kudos here."
+ALREADY_TODAY = "You have already left kudos here today. Thank you!"
+NOT_YOURS = "You can't leave kudos on your own work."
+NOT_ALLOWED = "You can't leave kudos on this work."
+NO_ADDRESS = "We could not tell where your request came from, so we can't count your kudos."
+
+
+def _creator_ids(work: Work) -> set[int]:
+    credits = getattr(work, "credits", None)
+    if credits is not None:  # prefetched by work_for_reader
+        return {c.pseud.user_id for c in credits}
+    return set(
+        Creatorship.objects.filter(work=work, approved=True).values_list(
+            "pseud__user_id", flat=True
+        )
+    )
+
+
+def kudos_leave(*, work: Work, user=None, address: str = "") -> Kudos:
+    """Leave kudos on `work` as `user` (a member) or as a guest from
+    `address`; ValidationError saying why not."""
+    member = user is not None and user.is_authenticated
+    if not Work.objects.visible_to(user if member else None).filter(pk=work.pk).exists():
+        raise ValidationError(NOT_ALLOWED)
+    now = timezone.now()
+    kudos = Kudos(work=work, day=now.date(), created_at=now)  # now is UTC: a UTC day
+    if member:
+        creators = _creator_ids(work)
+        if user.pk in creators:
+            raise ValidationError(NOT_YOURS)
+        if is_blocked(user=user, by=creators):
+            raise ValidationError(NOT_ALLOWED)
+        kudos.user = user
+        duplicate = ALREADY
+    else:
+        kudos.guest_key = address_digest(address)
+        if not kudos.guest_key:
+            raise ValidationError(NO_ADDRESS)
+        duplicate = ALREADY_TODAY
+    # Field checks only: whether it is a duplicate is the database's to say
+    # (race-safe), and the work and user were just loaded.
+    kudos.full_clean(exclude=["work", "user"], validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the refused INSERT alone is undone
+                kudos.save(force_insert=True)
+        except IntegrityError:
+            raise ValidationError(duplicate) from None
+        work_count_add(work_id=work.pk, counter="kudos_count", delta=1)
+    return kudos

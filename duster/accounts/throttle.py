@@ -110,10 +110,12 @@ def _forgotten(row: Throttle, now: dt.datetime) -> bool:
 
 def _refuse_if_waiting(rows: list[Throttle], now: dt.datetime) -> None:
     rules = _login_rules()
+    # Only a count that calls for a wait refuses: a parallel attempt that
+    # touched the row after `now` was read must not turn "no wait" into one.
     waits = [
-        (row.last_at + rules[row.scope].wait_after(row.count) - now)
+        (row.last_at + wait - now)
         for row in rows
-        if not _forgotten(row, now)
+        if not _forgotten(row, now) and (wait := rules[row.scope].wait_after(row.count))
     ]
     wait = max(waits, default=dt.timedelta(0))
     if wait > dt.timedelta(0):

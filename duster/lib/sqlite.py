@@ -2,11 +2,14 @@
 and without them it reads every posted work to count one creator's."""
 
 import itertools
+import logging
 
-from django.db import connections
+from django.db import OperationalError, connections
 
 # Rows sampled per index: approximate statistics in milliseconds, not a full scan.
 ANALYSIS_LIMIT = 1000
+
+logger = logging.getLogger(__name__)
 
 
 def sqlite_refresh_statistics(using: str = "default", **kwargs) -> None:
@@ -39,6 +42,12 @@ def sqlite_optimize_now_and_then(**kwargs) -> None:
             and connection.connection is not None
             and not connection.in_atomic_block
         ):
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-                cursor.execute("PRAGMA optimize")
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+                    cursor.execute("PRAGMA optimize")
+            except OperationalError as error:
+                # Another process holds the write lock (ANALYZE writes
+                # sqlite_stat1): the statistics wait for the next round; the
+                # request has been answered already.
+                logger.info("PRAGMA optimize skipped: %s", error)

@@ -16,21 +16,6 @@ from duster.works.models import Work
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
-
-
-@pytest.fixture
-def work(author):
-    return make_work(author, title="Lanterns")
-
-
 def member_client(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -36,21 +36,6 @@ GUEST: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
-
-
-@pytest.fixture
-def work(author):
-    return make_work(author, title="Lanterns")
-
-
 def open_work(author, **fields):
     return make_work(author, title="Open", comment_policy="anyone", **fields)
 

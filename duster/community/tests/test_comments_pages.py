@@ -23,21 +23,6 @@ LOGIN_TEXT = "You must log in (or register) to comment."
 GUEST_POST = {"name": "Wren", "email": "wren@example.com", "body": "Lovely!", "website": ""}
 
 
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
-
-
-@pytest.fixture
-def work(author):
-    return make_work(author, title="Lanterns")
-
-
 def member_client(user) -> Client:
     client = Client()
     client.force_login(user)

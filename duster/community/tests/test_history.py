@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
-
-
-@pytest.fixture
 def serial(author):
     return make_work(author, title="Serial", chapters=3, expected_chapters=None)
 

@@ -9,20 +9,10 @@ from django.utils import timezone
 from duster.community.choices import NotificationKind
 from duster.community.models import Notification
 from duster.community.services.notifications import notify
-from duster.testing.factories import make_series, make_user, make_work
+from duster.testing.factories import make_series, make_work
 from duster.works.models import WorkState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
 
 
 def _chapter_news(reader, work):

@@ -19,21 +19,6 @@ from duster.works.models import Work
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
-
-
-@pytest.fixture
-def work(author):
-    return make_work(author, title="Lanterns")
-
-
 def kudos_count(work) -> int:
     return Work.objects.get(pk=work.pk).kudos_count
 

@@ -23,20 +23,10 @@ from duster.community.services.notifications import (
 )
 from duster.community.services.subscriptions import subscription_add
 from duster.lib.richtext import full_clean_public
-from duster.testing.factories import make_user, make_work
+from duster.testing.factories import make_work
 from duster.works.models import WorkState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author():
-    return make_user("author")
-
-
-@pytest.fixture
-def reader():
-    return make_user("reader")
 
 
 @pytest.fixture

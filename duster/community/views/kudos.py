@@ -8,13 +8,15 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from duster.accounts.client import client_address
+from duster.community.selectors.comments import work_for_commenter
 from duster.community.services.kudos import kudos_leave
-from duster.works.selectors import work_for_reader
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def kudos_leave_view(request, pk: int):
-    work = work_for_reader(pk, request.user)
+    # The work with its credits only (kudos_leave needs its creators): not
+    # the tags and series a reading page loads.
+    work = work_for_commenter(pk, request.user)
     if request.method != "POST":
         return render(request, "community/kudos_confirm.html", {"work": work})
     try:

@@ -9,11 +9,6 @@ import pytest
 from duster.community.choices import NotificationKind
 from duster.community.models import Comment, Notification
 from duster.testing.factories import make_user, make_work
-from duster.tests.browser import conftest as browser
-
-# The browser tests' fixtures (one Chromium, pages on the live server).
-chromium = browser.chromium
-open_page = browser.open_page
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 

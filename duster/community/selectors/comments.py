@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 
 from duster.accounts.models import Pseud
 from duster.accounts.mutes import mutes_of
 from duster.community.choices import CommentState
 from duster.community.models import Comment
-from duster.community.services.comments import creator_user_ids
+from duster.community.services.comments import creator_user_ids, mark_visible
 from duster.lib.urls import fast_reverse, parse_id
-from duster.works.models import CommentPolicy, Work, byline_credits, source_fields
+from duster.works.models import CommentPolicy, Work
 from duster.works.selectors import work_for_reader
 
 THREADS_PER_PAGE = 50
@@ -349,18 +349,29 @@ def comment_for_reader(pk: int, user) -> tuple[Comment, Work]:
     return comment, work
 
 
+# What commenting and kudos read of a work (the form page shows its title).
+_ACTION_FIELDS = (
+    "id",
+    "title",
+    "state",
+    "restricted",
+    "comment_policy",
+    "moderated_comments",
+    "anonymous",
+    "chapter_count",
+)
+
+
 def work_for_commenter(pk: int, user) -> Work:
-    """The work if `user` may see it (the one visibility rule), with its
-    credits but not the tags a reading page shows; else 404."""
-    work = (
-        Work.objects.visible_to(user)
-        .prefetch_related(Prefetch("creatorships", queryset=byline_credits(), to_attr="credits"))
-        .defer(*source_fields(Work))
-        .filter(pk=pk)
-        .first()
-    )
+    """The work if `user` may see it (the one visibility rule), with the
+    columns a comment or kudos needs and its creators' accounts (ids, not
+    model objects: the busiest write paths build nothing they do not read);
+    else 404. The work is marked as checked for this user, so the services
+    do not ask the same question again in this request."""
+    work = Work.objects.visible_to(user).only(*_ACTION_FIELDS).filter(pk=pk).first()
     if work is None:
         raise Http404("No such work.")
+    mark_visible(work, user, creator_ids=creator_user_ids(work))
     return work
 
 

@@ -74,8 +74,12 @@ class CommentRateLimited(ValidationError):
 
 
 def creator_user_ids(work: Work) -> set[int]:
-    """The accounts of the work's accepted creators (prefetched credits when
-    the work was loaded for reading, else one query)."""
+    """The accounts of the work's accepted creators (those its loader noted,
+    or prefetched credits when the work was loaded for reading, else one
+    query)."""
+    noted = getattr(work, "_creator_ids", None)
+    if noted is not None:
+        return noted
     if hasattr(work, "credits"):
         return {pseud.user_id for pseud in work.credited_pseuds()}
     return set(
@@ -83,6 +87,23 @@ def creator_user_ids(work: Work) -> set[int]:
             "pseud__user_id", flat=True
         )
     )
+
+
+_NOBODY = object()
+
+
+def mark_visible(work: Work, user, *, creator_ids: set[int]) -> None:
+    """Note on a work just loaded through Work.objects.visible_to(user) that
+    `user` may see it, and its creators' accounts: a service handed it in the
+    same request need not ask the database again."""
+    work._visible_for = user.pk if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+    work._creator_ids = creator_ids  # type: ignore[attr-defined]
+
+
+def checked_visible(work: Work, user) -> bool:
+    """Whether `work` was loaded by mark_visible's caller for this `user`."""
+    pk = user.pk if user is not None and user.is_authenticated else None
+    return getattr(work, "_visible_for", _NOBODY) == pk
 
 
 def _member(user):
@@ -93,7 +114,11 @@ def _member(user):
 
 
 def _check_work(work: Work, user) -> Work:
-    """The work as it is now, if `user` may read it and it is posted."""
+    """The work as it is now, if `user` may read it and it is posted (the
+    work itself when it was just loaded through the visibility rule for
+    `user`, with the columns read here)."""
+    if checked_visible(work, user) and work.state == WorkState.POSTED:
+        return work
     current = (
         Work.objects.visible_to(user)
         .filter(pk=work.pk, state=WorkState.POSTED)
@@ -260,42 +285,42 @@ def comment_post(
     return comment
 
 
-def _users(ids) -> list[User]:
-    """The recipients, loaded whole: delivery reads their mail preferences."""
+def _users(ids, *, muting: int | None = None) -> list[User]:
+    """The active recipients with what delivery reads (their mail choice),
+    leaving out those who muted the account `muting`."""
     ids = [pk for pk in ids if pk is not None]
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk")) if ids else []
+    if not ids:
+        return []
+    users = User.objects.filter(pk__in=ids, is_active=True)
+    if muting is not None:
+        users = users.exclude(pk__in=Mute.objects.filter(muted_user_id=muting).values("user_id"))
+    return list(users.only("id", "notification_email").order_by("pk"))
 
 
 def _notify_published(comment: Comment, creators: set[int], parent: Comment | None) -> None:
     """COMMENT to the work's creators, REPLY to the parent's member writer;
     never to the writer themselves, nor to one who muted them (their
-    comments are out of that reader's sight)."""
+    comments are out of that reader's sight). One query finds them all."""
     writer = comment.user_id
     replied_to = parent.user_id if parent is not None else None
     if replied_to == writer:
         replied_to = None
     to_creators = creators - {writer, replied_to}
     recipients = to_creators | ({replied_to} if replied_to else set())
-    if writer is not None and recipients:
-        muting = set(
-            Mute.objects.filter(user_id__in=recipients, muted_user_id=writer).values_list(
-                "user_id", flat=True
-            )
-        )
-        to_creators -= muting
-        if replied_to in muting:
-            replied_to = None
-    if to_creators:
+    users = _users(recipients, muting=writer)
+    creator_users = [user for user in users if user.pk in to_creators]
+    if creator_users:
         notify(
-            users=_users(to_creators),
+            users=creator_users,
             kind=NotificationKind.COMMENT,
             work=comment.work,
             chapter=comment.chapter,
             comment=comment,
         )
-    if replied_to:
+    replied_users = [user for user in users if user.pk == replied_to]
+    if replied_users:
         notify(
-            users=_users([replied_to]),
+            users=replied_users,
             kind=NotificationKind.REPLY,
             work=comment.work,
             chapter=comment.chapter,

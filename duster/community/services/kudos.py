@@ -13,8 +13,9 @@ from django.utils import timezone
 from duster.accounts.blocks import is_blocked
 from duster.accounts.client import address_digest
 from duster.community.models import Kudos
+from duster.community.services.comments import checked_visible, creator_user_ids
 from duster.community.services.counts import work_count_add
-from duster.works.models import Creatorship, Work
+from duster.works.models import Work
 
 ALREADY = "You have already left kudos here."
 ALREADY_TODAY = "You have already left kudos here today. Thank you!"
@@ -27,18 +28,20 @@ def _creator_ids(work: Work) -> set[int]:
     credits = getattr(work, "credits", None)
     if credits is not None:  # prefetched by work_for_reader
         return {c.pseud.user_id for c in credits}
-    return set(
-        Creatorship.objects.filter(work=work, approved=True).values_list(
-            "pseud__user_id", flat=True
-        )
-    )
+    return creator_user_ids(work)
 
 
 def kudos_leave(*, work: Work, user=None, address: str = "") -> Kudos:
     """Leave kudos on `work` as `user` (a member) or as a guest from
     `address`; ValidationError saying why not."""
     member = user is not None and user.is_authenticated
-    if not Work.objects.visible_to(user if member else None).filter(pk=work.pk).exists():
+    viewer = user if member else None
+    # A work the view just loaded through the visibility rule for this user
+    # is not asked about again.
+    if (
+        not checked_visible(work, viewer)
+        and not Work.objects.visible_to(viewer).filter(pk=work.pk).exists()
+    ):
         raise ValidationError(NOT_ALLOWED)
     now = timezone.now()
     kudos = Kudos(work=work, day=now.date(), created_at=now)  # now is UTC: a UTC day

@@ -83,7 +83,7 @@ def _replied_to(request, work, parent_id: int | None) -> Comment | None:
         .first()
     )
     if parent is None or not comment_visible_to(
-        parent, request.user, creator=work.is_creator(request.user)
+        parent, request.user, creator=is_work_creator(work, request.user)
     ):
         raise Http404("No such comment.")
     return parent

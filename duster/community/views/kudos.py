@@ -14,8 +14,8 @@ from duster.community.services.kudos import kudos_leave
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def kudos_leave_view(request, pk: int):
-    # The work with its credits only (kudos_leave needs its creators): not
-    # the tags and series a reading page loads.
+    # The work with its creators' accounts only (kudos_leave needs them):
+    # not the tags and series a reading page loads.
     work = work_for_commenter(pk, request.user)
     if request.method != "POST":
         return render(request, "community/kudos_confirm.html", {"work": work})

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duster.accounts import backends
@@ -55,6 +54,7 @@ from duster.accounts.services import (
 )
 from duster.lib import reader
 from duster.lib.forms import apply_service
+from duster.lib.urls import local_or
 
 # The signup whose owner just gave its password on the login page: the
 # "send the confirmation again" button works for that account only.
@@ -214,11 +214,7 @@ def _muted(request, names: list[str], anchor: str) -> HttpResponseRedirect:
 
 def _safe_next(request, target: str, default: str = "home") -> str:
     """`target` if it is a path on this site, else the `default` page."""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
+    return local_or(request, target, reverse(default))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -6,6 +6,7 @@ import functools
 from urllib.parse import quote
 
 from django.urls import register_converter, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # Ids are signed 64-bit integers (BigAutoField) in every database Duster runs on.
 MAX_ID = 2**63 - 1
@@ -59,3 +60,13 @@ def fast_reverse(name: str, *args) -> str:
     for mark, arg in zip(marks, args, strict=True):
         path = path.replace(mark, quote(str(arg), safe=_SAFE), 1)
     return path
+
+
+def local_or(request, target: str, default: str) -> str:
+    """`target` when it is a path on this site (a form's `next`), else
+    `default`: a redirect never leads a visitor elsewhere."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

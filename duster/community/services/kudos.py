@@ -24,13 +24,6 @@ NOT_ALLOWED = "You can't leave kudos on this work."
 NO_ADDRESS = "We could not tell where your request came from, so we can't count your kudos."
 
 
-def _creator_ids(work: Work) -> set[int]:
-    credits = getattr(work, "credits", None)
-    if credits is not None:  # prefetched by work_for_reader
-        return {c.pseud.user_id for c in credits}
-    return creator_user_ids(work)
-
-
 def kudos_leave(*, work: Work, user=None, address: str = "") -> Kudos:
     """Leave kudos on `work` as `user` (a member) or as a guest from
     `address`; ValidationError saying why not."""
@@ -46,7 +39,7 @@ def kudos_leave(*, work: Work, user=None, address: str = "") -> Kudos:
     now = timezone.now()
     kudos = Kudos(work=work, day=now.date(), created_at=now)  # now is UTC: a UTC day
     if member:
-        creators = _creator_ids(work)
+        creators = creator_user_ids(work)
         if user.pk in creators:
             raise ValidationError(NOT_YOURS)
         if is_blocked(user=user, by=creators):

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from duster.accounts.client import client_address
@@ -39,7 +38,7 @@ from duster.community.services.comments import (
     comment_unhide,
 )
 from duster.lib.pagination import paginate
-from duster.lib.urls import fast_reverse, parse_id
+from duster.lib.urls import fast_reverse, local_or, parse_id
 from duster.works.models import CommentPolicy
 from duster.works.selectors import work_for_creator
 
@@ -176,12 +175,7 @@ def comment_detail(request, pk: int):
 
 
 def _back(request, default: str) -> str:
-    target = request.POST.get("next", "") or request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return local_or(request, request.POST.get("next", "") or request.GET.get("next", ""), default)
 
 
 @login_required

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from duster.community.selectors.reading import history_of, marked_for_later_of
@@ -17,17 +16,13 @@ from duster.community.services.history import (
     reading_unmark_for_later,
 )
 from duster.lib.pagination import paginate
+from duster.lib.urls import local_or
 from duster.works.selectors import work_for_reader
 
 
 def back_to(request, default: str) -> str:
     """The `next` the form sent when it is a path on this site, else `default`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return local_or(request, request.POST.get("next", ""), default)
 
 
 @require_safe

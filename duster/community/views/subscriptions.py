@@ -8,7 +8,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -22,18 +21,14 @@ from duster.community.services.subscriptions import (
     unsubscribe_subject,
 )
 from duster.lib.pagination import paginate
+from duster.lib.urls import local_or
 from duster.works.models import Series, Work
 from duster.works.selectors import work_for_reader
 
 
 def _back(request, default: str) -> str:
     """The page to return to: the form's `next` when it is on this site."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return local_or(request, request.POST.get("next", ""), default)
 
 
 def _change(request, *, subscribe: bool, name: str, back: str, **target):

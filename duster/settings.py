@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "duster.images",
     "duster.search",
     "duster.community",
+    "duster.downloads",
 ]
 
 MIDDLEWARE = [
@@ -357,3 +358,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# Downloads (duster.downloads): files are built by the task worker and kept
+# under downloads/ in the default storage until the work changes.
+DOWNLOAD_WAIT_SECONDS = env_int("DOWNLOAD_WAIT_SECONDS", 5)  # a request waits this long
+DOWNLOAD_RETRY_SECONDS = env_int("DOWNLOAD_RETRY_SECONDS", 600)  # a dead or failed build
+DOWNLOAD_IMAGE_FETCH = env_bool("DOWNLOAD_IMAGE_FETCH", default=True)  # outside images
+DOWNLOAD_IMAGE_BYTES = env_int("DOWNLOAD_IMAGE_BYTES", 5 * 1024 * 1024)
+DOWNLOAD_IMAGE_TIMEOUT = env_int("DOWNLOAD_IMAGE_TIMEOUT", 5)  # seconds per outside image
+DOWNLOAD_IMAGES_FETCHED = env_int("DOWNLOAD_IMAGES_FETCHED", 100)  # per file built

@@ -19,6 +19,9 @@ urlpatterns = [
     path("tags/", include("duster.tags.wrangling.urls")),
     path("", include("duster.search.urls")),
     path("", include("duster.community.urls")),
+    path("", include("duster.downloads.urls")),
+    path("", include("duster.downloads.urls_feeds")),
+    path("", include("duster.downloads.urls_export")),
     path("", include("duster.works.urls")),
     path("", include("duster.tags.urls")),
 ]

@@ -73,6 +73,20 @@ LIST_PAGES = {
     "fandom_index",
     "work_search",
     "work_search_feed",
+    "tag_feed",
+    "user_feed",
+    "series_feed",
+    "opds_root",
+    "opds_opensearch",
+    "opds_search",
+    "opds_recent",
+    "opds_fandoms",
+    "opds_tags",
+    "opds_tag",
+    "opds_series_list",
+    "opds_series",
+    "opds_creators",
+    "opds_creator",
 }
 # Response headers a stored page keeps; the rest are per request (CSP, added
 # by the middleware above this one with a fresh nonce) or recomputed.

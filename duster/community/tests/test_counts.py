@@ -2,14 +2,11 @@
 rows: moved in the same transaction as each change, even with many readers
 at once, and repaired by the recount when something drifted anyway."""
 
-import contextlib
-import sqlite3
 import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
 from django.test import Client
 
 from duster.community.models import Bookmark, Comment, Kudos
@@ -23,6 +20,7 @@ from duster.community.services.counts import (
 )
 from duster.community.services.kudos import kudos_leave
 from duster.community.tasks import community_recount
+from duster.testing.concurrency import in_threads, writers_share_one_database
 from duster.testing.factories import make_user, make_work
 from duster.works.models import Work
 from duster.works.services.stats import work_refresh
@@ -177,51 +175,6 @@ def test_a_repair_shows_on_the_cached_guest_page():
 
 READERS = 6
 ROUNDS = 3
-
-
-@contextlib.contextmanager
-def writers_share_one_database(tmp_path):
-    """Connections opened by other threads reach the test database. On
-    PostgreSQL (and SQLite in a file) they do already; SQLite's in-memory
-    test database locks whole tables between connections, which a server
-    never sees, so it is copied to a file, in WAL mode as the archive runs,
-    and the threads use that."""
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():  # type: ignore[attr-defined]
-        yield
-        return
-    path = str(tmp_path / "shared.sqlite3")
-    connection.ensure_connection()
-    copy = sqlite3.connect(path)
-    connection.connection.backup(copy)
-    copy.close()
-    settings_dict = connections.settings[connection.alias]
-    memory_name = settings_dict["NAME"]
-    settings_dict["NAME"] = path
-    try:
-        yield
-    finally:
-        settings_dict["NAME"] = memory_name
-
-
-def in_threads(*jobs):
-    """Run the jobs at once, each in its own thread with its own connection;
-    their results (or exceptions), in order."""
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            results[index] = job()
-        except BaseException as error:  # noqa: BLE001 - returned to the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 READERS = 6

@@ -31,6 +31,10 @@ from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
 
+from duster.downloads.book import work_for_download
+from duster.downloads.models import DownloadFile, DownloadState
+from duster.downloads.services import download_key
+from duster.downloads.views import download_url
 from duster.tags.models import Tag
 from duster.tests.browser import AXE_JS, INSTALL_HINT, VNU_JAR, tool_missing
 from duster.tests.browser.conftest import SIZES, Archive, build_archive
@@ -119,6 +123,12 @@ def design_pages(archive: Archive) -> list[DesignPage]:
         DesignPage("signup", reverse("signup")),
         DesignPage("not-found", "/works/no-such-work/", status=404, shows=(WAY_BACK,)),
         DesignPage(
+            "download-unavailable",
+            download_url(saga, "pdf"),
+            status=503,
+            shows=(".download-status",),
+        ),
+        DesignPage(
             "csrf-failure",
             reverse("login"),
             status=403,
@@ -192,6 +202,12 @@ def _archive_with_a_scene_break() -> Archive:
         chapter=first,
         fields={"title": "Dusk", "body": FIRST_CHAPTER_BODY},
         version=first.version,
+    )
+    # A PDF whose build failed a moment ago: its page says so.
+    saga = work_for_download(archive.saga.pk, None)
+    assert saga is not None
+    DownloadFile.objects.create(
+        work=saga, extension="pdf", key=download_key(saga), state=DownloadState.FAILED
     )
     return archive
 

@@ -336,7 +336,7 @@ def test_reading_pages_carry_the_reader_settings_and_nothing_per_visitor(client,
         saga.get_absolute_url() + "?view_full_work=true",
     ):
         html = page(client, url)
-        panel = between(html, '<details class="reader-panel">', "</details>")
+        panel = between(html, '<details class="panel reader-panel">', "</details>")
         assert "<summary>Reader settings</summary>" in panel
         assert 'method="get"' in panel and 'action="/reader"' in panel
         # A guest's page can be cached whole: no token, nothing of this visitor.

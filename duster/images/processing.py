@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from PIL import Image as PILImage
-from PIL import ImageOps, ImageSequence
+from PIL import ImageFile, ImageOps, ImageSequence
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,18 @@ def _webp_is_lossless(data: bytes) -> bool:
 def clean_image(data: bytes, *, max_pixels: int) -> CleanImage:
     """The picture in `data`, written again without metadata; a ValidationError
     with a message for the writer when it is not an allowed image."""
+    # Pillow's switch for accepting truncated files is process-wide, and
+    # WeasyPrint (the PDF downloads) turns it on when imported: a damaged
+    # file must be refused here whatever else the process has loaded.
+    accepting = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        return _clean_image(data, max_pixels=max_pixels)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = accepting
+
+
+def _clean_image(data: bytes, *, max_pixels: int) -> CleanImage:
     kind = sniff(data[:16])
     if kind is None:
         raise ValidationError(SVG_REFUSED if _looks_like_svg(data[:4096]) else NOT_AN_IMAGE)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from duster.downloads.book import book_slug
-from duster.downloads.formats import FORMATS, Format, offered
+from duster.downloads.formats import FORMATS, Format, calibre_installed, offered
 from duster.downloads.models import DownloadFile, DownloadState
 from duster.tags.models import Tag
 from duster.testing.concurrency import in_threads, writers_share_one_database
@@ -282,3 +282,14 @@ def test_every_offered_format_downloads_through_the_real_writers(client, setting
         content = body(response)
         assert content.startswith(starts[fmt.extension]), fmt.extension
         assert response["Content-Type"] == fmt.media_type
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not calibre_installed(), reason="calibre's ebook-convert is not installed")
+@pytest.mark.parametrize("extension", ["azw3", "mobi"])
+def test_calibre_converts_the_epub_where_it_is_installed(client, extension):
+    work = make_work(make_user(), title="Kindled")
+    response = client.get(url(work, extension))
+    assert response.status_code == 200
+    content = body(response)
+    assert content[60:68] == b"BOOKMOBI", content[:80]  # both are Palm databases

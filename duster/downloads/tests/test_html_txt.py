@@ -1,10 +1,6 @@
 """The single-file HTML and plain-text downloads, built from real works
 whose text went through the sanitizer like any writer's."""
 
-import json
-import shutil
-import subprocess
-
 import pytest
 from lxml import html as lxml_html
 
@@ -14,7 +10,7 @@ from duster.downloads.images import BookImages
 from duster.images.services import image_upload
 from duster.images.tests.helpers import png_bytes, upload
 from duster.testing.factories import make_user, make_work
-from duster.tests.browser import VNU_JAR, tool_missing
+from duster.tests.browser import nu_checker_errors
 from duster.works.services.chapters import chapter_create
 
 OUTSIDE_PICTURE = "https://pictures.example.net/lantern.png"
@@ -155,30 +151,6 @@ def test_a_one_shot_has_no_contents_and_a_right_to_left_work_says_so():
     assert page.findtext(".//title") == "סיפור קצר"
 
 
-def nu_checker_errors(paths) -> list[str]:
-    java = shutil.which("java")
-    if java is None:
-        tool_missing("Java is not installed, so the Nu HTML Checker can't run")
-    if not VNU_JAR.exists():
-        tool_missing("the Nu HTML Checker (vnu.jar) is not installed (run bin/install-test-tools)")
-    result = subprocess.run(
-        [java, "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(VNU_JAR)]
-        + ["--errors-only", "--format", "json", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    try:
-        messages = json.loads(result.stderr)["messages"]
-    except ValueError:
-        pytest.fail(f"the Nu HTML Checker did not run:\n{result.stderr}")
-    return [
-        f"{m.get('url', '').rsplit('/', 1)[-1]} line {m.get('lastLine')}: {m['message']}"
-        for m in messages
-        if m.get("type") in ("error", "non-document-error")
-    ]
-
-
 @pytest.mark.django_db
 def test_the_html_files_pass_the_nu_checker(tmp_path):
     writer = make_user()
@@ -192,7 +164,11 @@ def test_the_html_files_pass_the_nu_checker(tmp_path):
         path = tmp_path / f"{name}.html"
         path.write_bytes(html.build(book_of(work), BookImages()))
         paths.append(path)
-    assert nu_checker_errors(paths) == []
+    errors = [
+        f"{m.get('url', '').rsplit('/', 1)[-1]} line {m.get('lastLine')}: {m['message']}"
+        for m in nu_checker_errors(paths)
+    ]
+    assert errors == []
 
 
 # --- Plain text ----------------------------------------------------------------------------------

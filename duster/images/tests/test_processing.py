@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
+from PIL import ImageFile
 from PIL.GifImagePlugin import GifImageFile
 from PIL.JpegImagePlugin import JpegImageFile
 
@@ -110,6 +111,18 @@ def test_truncated_jpeg_is_refused_as_damaged():
     with pytest.raises(ValidationError) as error:
         clean_image(data[: len(data) // 2], max_pixels=LIMIT)
     assert "damaged or incomplete" in message(error)
+
+
+def test_truncated_files_are_refused_even_after_the_pdf_writer_loaded(monkeypatch):
+    """WeasyPrint turns Pillow's process-wide "load truncated images" on."""
+    import duster.downloads.pdf  # noqa: F401
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = jpeg_bytes((400, 300), metadata=False)
+    with pytest.raises(ValidationError) as error:
+        clean_image(data[: len(data) // 2], max_pixels=LIMIT)
+    assert "damaged or incomplete" in message(error)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was found
 
 
 def test_html_hidden_after_the_picture_does_not_survive():

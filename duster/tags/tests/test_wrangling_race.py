@@ -6,12 +6,13 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from duster.tags.filtering import meta_cycle_check
 from duster.tags.models import MetaTagging, Tag, TagType
 from duster.tags.services import tags_find_or_create
 from duster.tags.wrangling.services import graph, tag_make_canonical, tag_merge, tag_meta_add
+from duster.testing.concurrency import in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,26 +29,6 @@ def canonical(*names: str, tag_type=TagType.FREEFORM) -> list[Tag]:
     return [Tag.objects.get(pk=t.pk) for t in tags]
 
 
-def run_together(*jobs):
-    """Run the jobs in threads at once; their results or exceptions, in order."""
-    results: list = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            results[index] = job()
-        except Exception as error:  # noqa: BLE001 - returned to the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_two_meta_tags_that_would_make_a_cycle_are_not_both_added(monkeypatch):
     a, b = canonical("A", "B")
     # Each wrangler checks for a cycle, then waits (up to a second) for the
@@ -60,7 +41,7 @@ def test_two_meta_tags_that_would_make_a_cycle_are_not_both_added(monkeypatch):
             barrier.wait()
 
     monkeypatch.setattr(graph, "meta_cycle_check", check_then_wait)
-    results = run_together(
+    results = in_threads(
         lambda: tag_meta_add(actor=None, tags=[Tag.objects.get(pk=a.pk)], meta=b),
         lambda: tag_meta_add(actor=None, tags=[Tag.objects.get(pk=b.pk)], meta=a),
     )
@@ -82,7 +63,7 @@ def test_two_canonical_tags_merged_into_each_other_at_once_leave_no_chain(monkey
             barrier.wait()
 
     monkeypatch.setattr(graph, "same_type", check_then_wait)
-    results = run_together(
+    results = in_threads(
         lambda: tag_merge(actor=None, tags=[Tag.objects.get(pk=x.pk)], into=y),
         lambda: tag_merge(actor=None, tags=[Tag.objects.get(pk=y.pk)], into=x),
     )
@@ -98,7 +79,7 @@ def test_many_wranglers_merging_into_one_tag_at_once_all_succeed():
     spellings = tags_find_or_create(
         tag_type=TagType.RELATIONSHIP, names=[f"Spike/Buffy {n}" for n in range(8)]
     )
-    results = run_together(
+    results = in_threads(
         *[(lambda tag=tag: tag_merge(actor=None, tags=[tag], into=target)) for tag in spellings]
     )
     assert not [r for r in results if isinstance(r, Exception)], results

@@ -1,7 +1,10 @@
 """Tests in Debian's Chromium, driven by Playwright, plus the HTML and
 accessibility checks (axe-core, the Nu HTML Checker) on the archive's pages."""
 
+import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,3 +28,29 @@ def tool_missing(reason: str) -> NoReturn:
     if os.environ.get("DUSTER_REQUIRE_TEST_TOOLS"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def nu_checker_errors(paths) -> list[dict]:
+    """The Nu HTML Checker's errors on these files (one Java process for all),
+    each a message dict (its "url" ends in the file's name)."""
+    java = shutil.which("java")
+    if java is None:
+        tool_missing("Java is not installed, so the Nu HTML Checker can't run")
+    if not VNU_JAR.exists():
+        tool_missing(f"the Nu HTML Checker (vnu.jar) is not installed ({INSTALL_HINT})")
+    java_options = ["-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+    result = subprocess.run(
+        [java, *java_options, "-jar", str(VNU_JAR), "--errors-only", "--format", "json"]
+        + [str(path) for path in paths],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    try:
+        messages = json.loads(result.stderr)["messages"]
+    except ValueError:
+        pytest.fail(f"the Nu HTML Checker did not run:\n{result.stderr}")
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error")]
+    if not errors and result.returncode != 0:
+        pytest.fail(f"the Nu HTML Checker failed:\n{result.stderr}")
+    return errors

@@ -13,11 +13,8 @@ to look at.
 """
 
 import hashlib
-import json
 import re
-import shutil
 import struct
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -36,7 +33,7 @@ from duster.downloads.models import DownloadFile, DownloadState
 from duster.downloads.services import download_key
 from duster.downloads.views import download_url
 from duster.tags.models import Tag
-from duster.tests.browser import AXE_JS, INSTALL_HINT, VNU_JAR, tool_missing
+from duster.tests.browser import AXE_JS, INSTALL_HINT, nu_checker_errors, tool_missing
 from duster.tests.browser.conftest import SIZES, Archive, build_archive
 from duster.tests.browser.design import (
     BACKGROUND_LUMINANCE,
@@ -292,11 +289,6 @@ def test_every_page_has_a_full_page_screenshot_per_width_and_theme(site):
 def test_every_page_is_valid_html_to_the_nu_checker(site, tmp_path):
     """The markup is the same at every width, so each page is checked once per
     theme (one Java process for all of them)."""
-    java = shutil.which("java")
-    if java is None:
-        tool_missing("Java is not installed, so the Nu HTML Checker can't run")
-    if not VNU_JAR.exists():
-        tool_missing(f"the Nu HTML Checker (vnu.jar) is not installed ({INSTALL_HINT})")
     names: dict[str, str] = {}
     seen: set[str] = set()
     for r in site.renderings:
@@ -308,28 +300,12 @@ def test_every_page_is_valid_html_to_the_nu_checker(site, tmp_path):
         path.write_text(r.html)
         names[path.name] = f"{r.page.name} ({r.page.path}) in {r.variant.theme}"
     assert names, "no page rendered"
-    java_options = ["-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-    result = subprocess.run(
-        [java, *java_options, "-jar", str(VNU_JAR), "--errors-only", "--format", "json"]
-        + [str(tmp_path / name) for name in names],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    try:
-        messages = json.loads(result.stderr)["messages"]
-    except ValueError:
-        pytest.fail(f"the Nu HTML Checker did not run:\n{result.stderr}")
     lines = []
-    for message in messages:
-        if message.get("type") in ("error", "non-document-error"):
-            name = names.get(message.get("url", "").rsplit("/", 1)[-1], message.get("url"))
-            extract = " ".join((message.get("extract") or "").split())
-            lines.append(
-                f"{name}, line {message.get('lastLine')}: {message['message']}\n    {extract}"
-            )
+    for message in nu_checker_errors(tmp_path / name for name in names):
+        name = names.get(message.get("url", "").rsplit("/", 1)[-1], message.get("url"))
+        extract = " ".join((message.get("extract") or "").split())
+        lines.append(f"{name}, line {message.get('lastLine')}: {message['message']}\n    {extract}")
     assert not lines, report(lines, "Nu HTML Checker errors")
-    assert result.returncode == 0, result.stderr
 
 
 # -- static files, as served in production ------------------------------------

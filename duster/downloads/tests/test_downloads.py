@@ -1,6 +1,8 @@
 """Serving downloads: who may have which file, one build for many requests,
 new files for a changed work, and a short wait or a "preparing" page."""
 
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -15,7 +17,7 @@ from duster.downloads.formats import FORMATS, Format, calibre_installed, offered
 from duster.downloads.models import DownloadFile, DownloadState
 from duster.tags.models import Tag
 from duster.testing.concurrency import in_threads, writers_share_one_database
-from duster.testing.factories import make_user, make_work
+from duster.testing.factories import make_series, make_user, make_work
 from duster.works.models import Work, WorkState
 from duster.works.services.chapters import chapter_update
 
@@ -293,3 +295,21 @@ def test_calibre_converts_the_epub_where_it_is_installed(client, extension):
     assert response.status_code == 200
     content = body(response)
     assert content[60:68] == b"BOOKMOBI", content[:80]  # both are Palm databases
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not shutil.which("ebook-meta"), reason="calibre's ebook-meta is not installed")
+def test_calibre_reads_the_series_and_its_place_from_the_epub(client, tmp_path):
+    writer = make_user("harbourwriter")
+    first, second = make_work(writer, title="First Light"), make_work(writer, title="Second Tide")
+    make_series(writer, [first, second], title="Lamps & Ladders")
+    book = tmp_path / "second.epub"
+    book.write_bytes(body(client.get(url(second, "epub"))))
+    shown = subprocess.run(
+        [shutil.which("ebook-meta"), str(book)], capture_output=True, text=True, timeout=120
+    ).stdout
+    facts = dict(line.split(":", 1) for line in shown.splitlines() if " : " in line)
+    facts = {label.strip(): value.strip() for label, value in facts.items()}
+    assert facts["Title"] == "Second Tide"
+    assert facts["Series"] == "Lamps & Ladders #2"
+    assert facts["Author(s)"] == "harbourwriter"

@@ -23,8 +23,10 @@ from duster.imports.efiction import (
 )
 from duster.imports.efiction.schema import COLUMNS, layout_for
 
-ROOT = Path(__file__).resolve().parents[3]
-ARCHIVE_A = ROOT.parent / "shared" / "fixtures" / "efiction" / "archive-a.sql"
+# A copy of the shared fixture archive-a.sql (a dump eFiction 3.5.8 itself
+# made; its README, with the ground truth, is beside the original in
+# ../shared/fixtures/efiction/), kept here so a clone anywhere tests it.
+ARCHIVE_A = Path(__file__).resolve().parent / "fixtures" / "efiction-archive-a.sql"
 
 needs_fixture = pytest.mark.skipif(not ARCHIVE_A.exists(), reason="archive-a fixture missing")
 

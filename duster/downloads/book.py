@@ -171,7 +171,7 @@ def book_for(work: Work, *, with_chapters: bool = True) -> Book:
         title=work.title,
         slug=book_slug(work),
         url=url,
-        identifier=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}",
+        identifier=work_identifier(work),
         language=work.language,
         creators=["Anonymous"]
         if work.anonymous
@@ -265,6 +265,12 @@ def book_key(book: Book, work: Work) -> str:
     digest = hashlib.blake2b(digest_size=12)
     digest.update(repr((BOOK_FORMAT_VERSION, work.modified_at, facts, stamps)).encode())
     return digest.hexdigest()
+
+
+def work_identifier(work: Work) -> str:
+    """The work's `urn:uuid` in its books and catalog entries: made from its
+    address on this site, so it stays the same across rebuilds."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, absolute_url(work.get_absolute_url()))}"
 
 
 def absolute_url(path: str) -> str:

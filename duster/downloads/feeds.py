@@ -23,15 +23,15 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from duster.downloads.book import work_identifier
 from duster.downloads.formats import FORMATS
+from duster.downloads.markup import xml_text
 from duster.downloads.opds_catalog import (
     active_creator,
     media_type,
     work_authors,
-    work_identifier,
     work_tag_names,
     work_title,
-    xml_text,
 )
 from duster.downloads.views import download_url
 from duster.search.params import PER_PAGE, WorkSearch

@@ -56,9 +56,10 @@ _LISTS = _tags("ul ol")
 _TABLE_RANK = {"caption": 0, "colgroup": 1, "thead": 2, "tbody": 3, "tr": 3, "tfoot": 4}
 
 
-def xml_text(text: str) -> str:
-    """`text` without the characters an XML document may not hold."""
-    return _NOT_XML.sub("", text or "")
+def xml_text(text: object) -> str:
+    """`text` as a string without the characters an XML document may not
+    hold (escaping is the caller's)."""
+    return _NOT_XML.sub("", "" if text is None else str(text))
 
 
 def fragment(markup: str) -> etree._Element:

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from duster.downloads.markup import xml_text
 from duster.downloads.opds_catalog import (
     ACQUISITION,
     NAVIGATION,
@@ -42,7 +43,6 @@ from duster.downloads.opds_catalog import (
     catalog_links,
     catalog_response,
     page_href,
-    xml_text,
 )
 from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.lib.pagination import paginate

@@ -12,8 +12,6 @@ EPUB carries (`work_identifier`), in the catalog and in the Atom feeds
 (duster.downloads.feeds) alike, and an anonymous work is by "Anonymous".
 """
 
-import re
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +27,9 @@ from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 
 from duster.accounts.models import User
-from duster.downloads.book import absolute_url
+from duster.downloads.book import work_identifier
 from duster.downloads.formats import Format, offered
+from duster.downloads.markup import xml_text
 from duster.downloads.views import download_url
 from duster.works.models import Work
 
@@ -41,24 +40,10 @@ ACQUIRE = "http://opds-spec.org/acquisition"
 SORT_NEW = "http://opds-spec.org/sort/new"
 SUBSECTION = "subsection"
 
-# Code points XML 1.0 has no place for, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: object) -> str:
-    """`text` as a string an XML document can hold (escaping is the template's)."""
-    return _NOT_XML.sub("", str(text))
-
 
 def atom_date(moment: datetime) -> str:
     """RFC 3339, in UTC, to the second: what Atom's dates are."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def work_identifier(work: Work) -> str:
-    """The work's `urn:uuid`, the same as its EPUB's (duster.downloads.book):
-    made from the work's address on this site, so it never changes."""
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, absolute_url(work.get_absolute_url()))}"
 
 
 def active_creator(username: str) -> User:

@@ -115,6 +115,7 @@ def design_pages(archive: Archive) -> list[DesignPage]:
         ),
         DesignPage("chapter-new", reverse("chapter_new", args=[saga.pk]), as_author=True),
         DesignPage("preferences", reverse("preferences"), as_author=True),
+        DesignPage("export", reverse("export_index"), as_author=True),
         DesignPage("reader-settings", reverse("reader_settings")),
         DesignPage("login", reverse("login")),
         DesignPage("signup", reverse("signup")),

@@ -9,7 +9,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export DJANGO_SETTINGS_MODULE := duster.settings
 
-.PHONY: run test lint format bench bench-load bench-community bench-downloads migrations-check deploy-check clean
+.PHONY: run test lint format bench bench-load bench-community bench-downloads bench-efiction migrations-check deploy-check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Duster needs Python 3.12 or newer" if sys.version_info < (3, 12) else 0)'
@@ -69,6 +69,9 @@ bench-community: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.community $(COMMUNITY_ARGS)
 bench-downloads: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.downloads $(DOWNLOADS_ARGS)
+# import_efiction on a generated eFiction archive of 10,000 stories (bench/README.md).
+bench-efiction: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.efiction_import $(EFICTION_ARGS)
 
 clean:
 	rm -rf $(VENV) var

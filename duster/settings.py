@@ -256,6 +256,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 ACCOUNT_ACTIVATION_DAYS = env_int("ACCOUNT_ACTIVATION_DAYS", 7)
+# How long a link to claim an account imported from another archive works.
+CLAIM_LINK_DAYS = env_int("CLAIM_LINK_DAYS", 30)
 
 # Mail: files under var/mail unless EMAIL_URL names an SMTP server
 # (smtp://user:password@host:587 or smtps://… for TLS).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("duster.downloads.urls")),
     path("", include("duster.downloads.urls_feeds")),
     path("", include("duster.downloads.urls_export")),
+    path("", include("duster.imports.urls")),
     path("", include("duster.works.urls")),
     path("", include("duster.tags.urls")),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from duster.accounts.models import Pseud, User
+from duster.accounts.models import RESERVED_USERNAMES, Pseud, User
 from duster.accounts.mutes import SAVED_QUERY_MAX, tags_named, users_named
 from duster.accounts.services import (
     expired_signups,
@@ -86,7 +86,7 @@ class SignupForm(auth_forms.BaseUserCreationForm):
     def clean_username(self):
         username = self.cleaned_data["username"]
         taken = User.objects.filter(username__iexact=username).exclude(pk__in=expired_signups())
-        if taken.exists():
+        if username.lower() in RESERVED_USERNAMES or taken.exists():
             raise forms.ValidationError("That username is taken.")
         return username
 

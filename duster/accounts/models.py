@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -19,6 +20,11 @@ pseud_name_validator = RegexValidator(
     r"^[\w .-]{1,40}$",
     "Use 1 to 40 letters, digits, spaces, dots, dashes or underscores.",
 )
+
+
+# Names no one can sign up with: the shared account orphaned works are credited
+# to (duster.imports.claims) is made by the archive itself.
+RESERVED_USERNAMES = frozenset({"orphan_account"})
 
 
 # An account is confirmed once its owner proved the address: they opened the
@@ -120,9 +126,12 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            # Accounts without a usable password (imported from another archive
+            # and not claimed yet, or the shared orphan_account) hold no address:
+            # two members of an old archive may have shared one.
             models.UniqueConstraint(
                 Lower("email"),
-                condition=CONFIRMED,
+                condition=CONFIRMED & ~models.Q(password__startswith=UNUSABLE_PASSWORD_PREFIX),
                 name="user_email_ci_unique_confirmed",
                 violation_error_message="An account with this email address exists already.",
             ),

@@ -4,6 +4,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -207,11 +208,19 @@ def _same_text(a: str, b: str) -> bool:
 def password_reset_recipients(email: str) -> list[User]:
     """Whose password a reset for `email` may change: the confirmed account
     that holds the address if there is one (if it is active), else every
-    signup waiting on that address (completing the reset confirms it)."""
+    signup waiting on that address (completing the reset confirms it).
+
+    Accounts that never had a password (imported from another archive and
+    not claimed yet) hold no address (see User.Meta), and several may share
+    one: while no account with a password holds it, each active one gets a
+    link, and the reset gives it its first password, which claims it."""
     users = [u for u in User.objects.filter(_same_address(email)) if _same_text(u.email, email)]
     confirmed = [u for u in users if not u.is_pending]
+    with_password = [u for u in confirmed if u.has_usable_password()]
+    if with_password:
+        return [u for u in with_password if u.is_active]
     if confirmed:
-        return [u for u in confirmed if u.is_active and u.has_usable_password()]
+        return [u for u in confirmed if u.is_active]
     return [u for u in users if u.has_usable_password()]
 
 
@@ -242,9 +251,25 @@ def send_password_reset_mail(*, user_id: int, site_url: str) -> None:
     _mail(user, " ".join(subject.split()), "registration/password_reset_email.html", context)
 
 
+def address_holder_with_password(user: User) -> User | None:
+    """The confirmed account with a password that holds `user`'s address, if
+    another does: an account without one (see User.Meta) cannot be given a
+    password while it does."""
+    return (
+        User.objects.confirmed()
+        .filter(_same_address(user.email))
+        .exclude(pk=user.pk)
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .first()
+    )
+
+
 def password_reset_check(*, user: User) -> None:
-    """Raise if completing a reset could not confirm this signup."""
+    """Raise if completing a reset could not confirm this signup, or could
+    not give an account without a password (an imported one) its first."""
     if user.is_pending and _address_holder(user) is not None:
+        raise ValidationError(ADDRESS_TAKEN)
+    if not user.has_usable_password() and address_holder_with_password(user) is not None:
         raise ValidationError(ADDRESS_TAKEN)
 
 

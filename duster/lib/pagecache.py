@@ -35,7 +35,9 @@ README's "Putting a cache in front" for nginx and CDNs.
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -155,6 +157,23 @@ def _bump(dependencies: Iterable[str]) -> None:
         _cache().set_many({key: _new_version() for key in keys}, None)
 
 
+# Outside `bumps_on_commit()`, pages_changed bumps at once and again on commit.
+_bump_at_once: ContextVar[bool] = ContextVar("pagecache_bump_at_once", default=True)
+
+
+@contextmanager
+def bumps_on_commit() -> Iterator[None]:
+    """Inside, a change inside a transaction is bumped when it commits only (once per
+    dependency), not also at once: for bulk writers such as an archive import, whose own
+    code reads no page before committing. A reader still never gets a page older than the
+    last commit."""
+    token = _bump_at_once.set(False)
+    try:
+        yield
+    finally:
+        _bump_at_once.reset(token)
+
+
 class _OnCommit:
     """The bumps one transaction owes when it commits, gathered into one
     callback: a service that writes twenty rows bumps each key once more."""
@@ -186,8 +205,9 @@ def pages_changed(
         dependencies.add(ALL)
     if not dependencies:
         return
-    _bump(dependencies)
     connection = transaction.get_connection(using)
+    if _bump_at_once.get() or not connection.in_atomic_block:
+        _bump(dependencies)
     if not connection.in_atomic_block:
         return
     pending = next(

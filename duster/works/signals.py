@@ -14,8 +14,11 @@ signals are covered twice over:
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
@@ -40,6 +43,26 @@ works_changed = Signal()
 work_posted = Signal()
 chapter_posted = Signal()
 series_work_added = Signal()
+
+# Inside `postings_unannounced()` those three are not sent: an archive import
+# brings in works posted long ago, which no subscriber should hear of as new.
+_unannounced: ContextVar[bool] = ContextVar("postings_unannounced", default=False)
+
+
+@contextmanager
+def postings_unannounced() -> Iterator[None]:
+    token = _unannounced.set(True)
+    try:
+        yield
+    finally:
+        _unannounced.reset(token)
+
+
+def announce_on_commit(signal: Signal, sender: type[Model], **kwargs) -> None:
+    """Send a posting signal once the writer's transaction commits (unless unannounced)."""
+    if _unannounced.get():
+        return
+    transaction.on_commit(lambda: signal.send(sender=sender, **kwargs), robust=True)
 
 
 def _changed(*, work_ids, lists: bool = True, everything: bool = False) -> None:

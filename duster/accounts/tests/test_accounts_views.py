@@ -140,6 +140,7 @@ def test_signed_in_user_is_sent_from_signup_to_their_page(client):
     ("overrides", "field", "message"),
     [
         ({"username": "Taken_Name"}, "username", "That username is taken."),
+        ({"username": "Orphan_Account"}, "username", "That username is taken."),
         ({"username": ""}, "username", "This field is required."),
         ({"username": "no spaces allowed"}, "username", "Use 3 to 40 letters, digits"),
         ({"username": "ab"}, "username", "Use 3 to 40 letters"),
@@ -153,6 +154,7 @@ def test_signed_in_user_is_sent_from_signup_to_their_page(client):
     ],
     ids=[
         "duplicate username",
+        "reserved username",
         "no username",
         "spaces",
         "short username",

@@ -65,7 +65,9 @@ class TestDefaultPseud:
     def test_a_failed_account_leaves_no_pseud_behind(self):
         make_user("taken")
         with pytest.raises(IntegrityError), transaction.atomic():
-            User.objects.create_user(username="other", email="taken@example.com")
+            User.objects.create_user(
+                username="other", email="taken@example.com", password="another-password"
+            )
         assert not Pseud.objects.filter(name="other").exists()
         assert not User.objects.filter(username="other").exists()
 

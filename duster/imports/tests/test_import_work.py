@@ -144,5 +144,83 @@ def test_command_line_error_is_one_line_with_exit_status_1(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "CommandError: Unknown format 'odt': use auto, text, markdown, html, docx."
+        "CommandError: Unknown format 'odt': use auto, text, markdown, html, docx, epub, efiction, ao3."
     ]
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "single"
+
+
+@pytest.mark.django_db
+class TestImportWorkFormats:
+    def test_an_efiction_page_becomes_a_multi_chapter_work_in_order(self):
+        make_user("juniper")
+        output = _run(FIXTURES / "efiction_printable_copied.txt", "--creator", "juniper")
+        work = Work.objects.for_listing().get()
+        assert output.strip().splitlines()[-1] == f"/works/{work.pk}/"
+        assert work.title == "Letters to the Lamplighter"
+        assert work.chapters_label == "2/?" and not work.complete
+        assert [t.name for t in work.fandoms()] == ["The Lamplighter Chronicles"]
+        # An eFiction warning that is no archive warning stays as an additional tag.
+        assert work.warnings == ["death"]
+        titles = list(work.chapters.order_by("position").values_list("title", flat=True))
+        assert titles == ["The First Letter", "Return to Sender"]
+
+    def test_options_given_override_what_the_file_says(self):
+        make_user("tin")
+        _run(
+            FIXTURES / "ao3_download.html",
+            *("--creator", "tin", "--title", "Mine", "--fandom", "Original Work"),
+            *("--rating", "NC-17", "--tag", "Rewritten", "--summary", "New summary."),
+        )
+        work = Work.objects.for_listing().get()
+        assert work.title == "Mine" and work.rating == "explicit"
+        assert [t.name for t in work.fandoms()] == ["Original Work"]
+        assert [t.name for t in work.freeforms()] == ["Rewritten"]
+        assert [t.name for t in work.characters()] == ["Odile", "Pim", "The Ferryman"]
+        assert work.summary == "<p>New summary.</p>"
+
+    def test_an_unknown_rating_in_a_file_leaves_the_work_not_rated(self, tmp_path):
+        make_user("tin")
+        page = (FIXTURES / "ao3_download.html").read_text(encoding="utf-8")
+        path = tmp_path / "odd.html"
+        path.write_text(page.replace(">Teen And Up Audiences<", ">Spicy<"), encoding="utf-8")
+        err = io.StringIO()
+        call_command("import_work", str(path), "--creator", "tin", stdout=io.StringIO(), stderr=err)
+        assert Work.objects.get().rating == "not_rated"
+        assert "Unknown rating 'Spicy'" in err.getvalue()
+
+    @pytest.mark.parametrize(
+        ("rating", "expected"),
+        [("G", "general"), ("PG", "general"), ("PG-13", "teen"), ("R", "mature"),
+         ("NC-17", "explicit"), ("Teen And Up Audiences", "teen"), ("Explicit", "explicit")],
+    )  # fmt: skip
+    def test_other_archives_rating_words_are_understood(self, rating, expected):
+        from duster.imports.words import rating_from_source
+
+        assert rating_from_source(rating) == expected
+
+    @pytest.mark.parametrize(
+        ("name", "data", "message"),
+        [
+            ("story.epub", b"PK\x03\x04" + b"\0" * 40, "not a valid EPUB"),
+            ("page.html", b"<html><body><script>x()</script></body></html>", "no text"),
+            ("empty.txt", b"", "no text"),
+        ],
+    )
+    def test_bad_files_create_no_work(self, tmp_path, name, data, message):
+        make_user("alice")
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CommandError, match=message) as error:
+            _run(path, "--creator", "alice")
+        assert "\n" not in str(error.value)
+        assert not Work.objects.exists() and not Chapter.objects.exists()
+
+    def test_html_that_is_not_an_efiction_page_is_refused_in_that_format(self, tmp_path):
+        make_user("alice")
+        path = tmp_path / "page.html"
+        path.write_text("<html><body><p>Hello.</p></body></html>", encoding="utf-8")
+        with pytest.raises(CommandError, match="not a story saved from an eFiction archive"):
+            _run(path, "--creator", "alice", "--format", "efiction")
+        assert not Work.objects.exists()

@@ -28,10 +28,13 @@ from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
 
+from duster.accounts.models import User
 from duster.downloads.book import work_for_download
 from duster.downloads.models import DownloadFile, DownloadState
 from duster.downloads.services import download_key
 from duster.downloads.views import download_url
+from duster.imports.claims import claim_token
+from duster.imports.models import LegacyId
 from duster.tags.models import Tag
 from duster.tests.browser import AXE_JS, INSTALL_HINT, nu_checker_errors, tool_missing
 from duster.tests.browser.conftest import SIZES, Archive, build_archive
@@ -64,6 +67,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 # Hashed by ManifestStaticFilesStorage: name.0123456789ab.ext
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")
 ONE_YEAR = 365 * 24 * 60 * 60
+UNCLAIMED = "lantern_keeper"
 FIRST_CHAPTER_BODY = (
     "<p>The lamps were lit one by one along the harbour wall, and Ada counted "
     "them as she went, the way her mother had taught her.</p>"
@@ -116,6 +120,24 @@ def design_pages(archive: Archive) -> list[DesignPage]:
         DesignPage("chapter-new", reverse("chapter_new", args=[saga.pk]), as_author=True),
         DesignPage("preferences", reverse("preferences"), as_author=True),
         DesignPage("export", reverse("export_index"), as_author=True),
+        DesignPage("work-import", reverse("work_import"), as_author=True),
+        DesignPage(
+            "work-import-errors",
+            reverse("work_import"),
+            as_author=True,
+            press="Import as a draft",
+            shows=(".error-summary", "[aria-invalid=true]"),
+        ),
+        DesignPage(
+            "account-claim",
+            reverse("account_claim", args=[claim_token(User.objects.get(username=UNCLAIMED))]),
+        ),
+        DesignPage(
+            "account-claim-invalid",
+            reverse("account_claim", args=["not-a-token"]),
+            status=400,
+            shows=(WAY_BACK,),
+        ),
         DesignPage("reader-settings", reverse("reader_settings")),
         DesignPage("login", reverse("login")),
         DesignPage("signup", reverse("signup")),
@@ -207,6 +229,11 @@ def _archive_with_a_scene_break() -> Archive:
     DownloadFile.objects.create(
         work=saga, extension="pdf", key=download_key(saga), state=DownloadState.FAILED
     )
+    # A member brought in from an eFiction archive who has not claimed the account yet.
+    unclaimed = User(username=UNCLAIMED, email="keeper@example.com", is_active=True)
+    unclaimed.set_unusable_password()
+    unclaimed.save()
+    LegacyId.objects.create(kind="author", old_id="7", new_id=unclaimed.pk)
     return archive
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.works.models import Chapter, Work, WorkState
 from duster.works.services.stats import work_refresh
-from duster.works.signals import chapter_posted
+from duster.works.signals import announce_on_commit, chapter_posted
 
 CHAPTER_FIELDS = ("title", "summary", "notes", "end_notes", "body", "text_format")
 
@@ -122,7 +122,7 @@ def chapter_post(*, chapter: Chapter) -> Chapter:
 
 def _posted_on_commit(chapter: Chapter) -> None:
     """Subscribers hear of a new chapter once it is there to read (see works.signals)."""
-    transaction.on_commit(lambda: chapter_posted.send(sender=Chapter, chapter=chapter), robust=True)
+    announce_on_commit(chapter_posted, Chapter, chapter=chapter)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from duster.lib.richtext import full_clean_public, rich_text_apply
 from duster.works.models import Creatorship, Series, SeriesEntry, Work
 from duster.works.services.chapters import check_order
 from duster.works.services.stats import works_touch
-from duster.works.signals import series_work_added
+from duster.works.signals import announce_on_commit, series_work_added
 
 PLAIN_FIELDS = ("title", "complete")
 
@@ -78,9 +78,7 @@ def series_add_work(*, series: Series, work: Work, position: int | None = None) 
     entries.insert(index, entry)
     _renumber(entries)
     # Its subscribers hear of it once committed, if the work is posted (see works.signals).
-    transaction.on_commit(
-        lambda: series_work_added.send(sender=Series, series=series, work=work), robust=True
-    )
+    announce_on_commit(series_work_added, Series, series=series, work=work)
     return entry
 
 

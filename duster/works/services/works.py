@@ -15,7 +15,7 @@ from duster.works.models import Chapter, Creatorship, Series, Work, WorkState, W
 from duster.works.rules import tag_limit
 from duster.works.services.chapters import as_datetime, chapter_prepare, lock_work
 from duster.works.services.stats import work_refresh
-from duster.works.signals import work_posted
+from duster.works.signals import announce_on_commit, work_posted
 
 WORK_FIELDS = (
     "title",
@@ -98,14 +98,16 @@ def work_create(
     fields: dict,
     tags: dict[str, list[str]],
     chapter: dict,
+    more_chapters: Iterable[dict] = (),
     published_on: dt.date | None = None,
     post: bool,
     series: Series | None = None,
     series_position: int | None = None,
 ) -> Work:
-    """A new work with its first chapter, as a draft or posted at once.
-    `fields` and `chapter` hold typed text in fields["text_format"] (default
-    HTML); `chapter` may carry its own "published_at"."""
+    """A new work with its first chapter (and `more_chapters` after it, as an
+    import brings them), as a draft or posted at once. `fields` and each
+    chapter hold typed text in fields["text_format"] (default HTML); a chapter
+    may carry its own "published_at"."""
     if not pseuds:
         raise ValidationError({"pseuds": "Choose at least one of your pseuds."})
     work = Work()
@@ -117,12 +119,25 @@ def work_create(
     errors.check(lambda: full_clean_public(work, exclude=["chapter_count"]))
     errors.check(lambda: work_validate_tags(tags))
     errors.check(lambda: chapter_prepare(first, chapter), _CHAPTER_ERROR_NAMES)
+    rest = []
+    for position, values in enumerate(more_chapters, start=2):
+        later = Chapter(position=position, published_at=as_datetime(values.get("published_at")))
+        try:
+            chapter_prepare(later, values)
+        except ValidationError as error:
+            errors.errors.setdefault("chapters", []).extend(
+                f"Chapter {position}: {message}" for message in error.messages
+            )
+        rest.append(later)
     errors.raise_any()
     work.save()
     _set_creators(work=work, actor=pseuds[0].user, pseuds=pseuds, co_creators=co_creators)
     work_set_tags(work=work, tags=tags)
     first.work = work
     first.save()
+    for later in rest:
+        later.work = work
+    Chapter.objects.bulk_create(rest)
     if post:
         work_post(work=work)
     else:
@@ -305,7 +320,7 @@ def work_post(*, work: Work) -> Work:
     Chapter.objects.bulk_update(chapters, ["posted", "published_at"])
     work_refresh(work=work)
     # Subscribers hear of it once it is there to read (see works.signals).
-    transaction.on_commit(lambda: work_posted.send(sender=Work, work=work), robust=True)
+    announce_on_commit(work_posted, Work, work=work)
     return work
 
 

@@ -89,9 +89,10 @@ _PSEUD_BAD = re.compile(r"[^\w .-]+")
 BATCH = 50
 
 
-def _batches(items: list) -> Iterator[list]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
+def _batches(items: list, size: int | None = None) -> Iterator[list]:
+    size = size or BATCH
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class Rollback(Exception):
@@ -198,6 +199,7 @@ class ArchiveImport:
         self.source = source
         self.files_dir = files_dir
         self.mapping = mapping or default_mapping(dump)
+        self.mapping_digest = self.mapping.digest_part
         self.dry_run = dry_run
         self.progress = progress or (lambda done, total: None)
         self.report = Report()
@@ -284,6 +286,7 @@ class ArchiveImport:
         total = len(stories) + len(reviews) + len(favourites)
         self.done = 0
         self._authors()
+        self.prior_works, self.prior_chapters = self._imported_works()
         for batch in _batches(stories):
             with transaction.atomic():
                 for row in batch:
@@ -561,6 +564,20 @@ class ArchiveImport:
             dates.append(when.replace(microsecond=0))
         return dates
 
+    def _imported_works(self) -> tuple[dict[int, Work], dict[int, set[int]]]:
+        """The works an earlier run imported, and their chapters' ids, a few queries for all
+        (running again on an unchanged archive asks nothing per story)."""
+        ids = [new for new, _ in self.known[ImportKind.STORY].values()]
+        works: dict[int, Work] = {}
+        chapters: dict[int, set[int]] = defaultdict(set)
+        for chunk in _batches(ids, 500):
+            works.update(Work.objects.in_bulk(chunk))
+            for work_id, pk in Chapter.objects.filter(work_id__in=chunk).values_list(
+                "work_id", "pk"
+            ):
+                chapters[work_id].add(pk)
+        return works, chapters
+
     def _story(self, row: Row) -> None:
         sid = as_int(row.get("sid"))
         title = clean_name(row.get("title")) or "Untitled"
@@ -616,23 +633,24 @@ class ArchiveImport:
         fields["posted"] = posted
         hits = as_int(row.get("count"))
         digest = _digest(
-            dict(row), [dict(c) for c in chapters], texts, co_uids, self.mapping.digest_part
+            dict(row), [dict(c) for c in chapters], texts, co_uids, self.mapping_digest
         )
         previous = self._previous(ImportKind.STORY, sid)
         if previous:
-            work = Work.objects.filter(pk=previous[0]).first()
+            work = self.prior_works.get(previous[0])
             if work is None:
                 raise _Skip("it was deleted in Duster after an earlier import")
             self.works[sid] = work
             if previous[1] == digest:
                 # Its reviews may be new or changed: they find its chapters here.
-                kept = set(work.chapters.values_list("pk", flat=True))
+                kept = self.prior_chapters.get(work.pk, set())
                 for chapter in chapters:
                     chapid = as_int(chapter.get("chapid"))
                     before = self._previous(ImportKind.CHAPTER, chapid)
                     if before and before[0] in kept:
                         self.chapters[chapid] = before[0]
                 return "unchanged"
+            work = Work.objects.get(pk=work.pk)  # as it is now, to change it
             work_update(work=work, fields=update_fields, tags=tags)
         else:
             work = None
@@ -849,13 +867,30 @@ class ArchiveImport:
                     f"{as_int(row.get('reviewid'))}: {where}, which was not imported",
                 )
             return
+        seen = [self._previous(ImportKind.REVIEW, as_int(r.get("reviewid"))) for r in rows]
+        # Reviews imported before: unchanged ones cost no query, one for all that are left.
+        present: set[int] = set()
+        if any(before is not None for before in seen):
+            present = set(Comment.objects.filter(work=work).values_list("pk", flat=True))
+        changed = []
+        for row, before in zip(rows, seen, strict=True):
+            if before is not None and before[0] not in present:
+                self.report.add(
+                    "review", "skipped", f"{as_int(row.get('reviewid'))}: deleted in Duster"
+                )
+            elif before is not None and before[1] == _digest(dict(row)):
+                self.report.add("review", "unchanged")
+            else:
+                changed.append(row)
+        if not changed:
+            return
         creators = set(
             Creatorship.objects.filter(work=work, approved=True).values_list(
                 "pseud__user_id", flat=True
             )
         )
         new: list[tuple[int, str, Comment, Comment | None]] = []
-        for row in sorted(rows, key=lambda r: as_int(r.get("reviewid"))):
+        for row in sorted(changed, key=lambda r: as_int(r.get("reviewid"))):
             reviewid = as_int(row.get("reviewid"))
             try:
                 made = self._review(row, work, series, creators)
@@ -891,15 +926,7 @@ class ArchiveImport:
         reviewid = as_int(row.get("reviewid"))
         digest = _digest(dict(row))
         previous = self._previous(ImportKind.REVIEW, reviewid)
-        comment = None
-        if previous:
-            comment = Comment.objects.filter(pk=previous[0]).first()
-            if comment is None:
-                self.report.add("review", "skipped", f"{reviewid}: deleted in Duster")
-                return None
-            if previous[1] == digest:
-                self.report.add("review", "unchanged")
-                return None
+        comment = Comment.objects.filter(pk=previous[0]).first() if previous else None
         text = _text(row.get("review")).strip()
         reply_text = ""
         if as_text(row.get("respond")).strip() == "1":

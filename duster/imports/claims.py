@@ -34,7 +34,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from duster.accounts.models import Pseud, User
 from duster.accounts.services import address_holder_with_password
 from duster.accounts.throttle import login_failures_clear
-from duster.imports.models import ImportKind, LegacyId
+from duster.imports.models import EFICTION, ImportKind, LegacyId
 from duster.works.models import Creatorship, Work
 from duster.works.services.stats import works_touch
 
@@ -43,7 +43,7 @@ ORPHAN_USERNAME = "orphan_account"
 # A reserved domain (RFC 2606): nothing is ever mailed to the shared account.
 ORPHAN_EMAIL = "orphan_account@example.invalid"
 # What the mail calls an archive when the command is not told its name.
-SOURCE_NAMES = {"efiction": "the eFiction archive"}
+SOURCE_NAMES = {EFICTION: "the eFiction archive"}
 
 ALREADY_CLAIMED = "This account has been claimed already. Log in, or reset your password."
 ADDRESS_HELD = (
@@ -67,7 +67,7 @@ def _unclaimed(sources: QuerySet[LegacyId]) -> QuerySet[User]:
     )
 
 
-def unclaimed_users(source: str = "efiction") -> QuerySet[User]:
+def unclaimed_users(source: str = EFICTION) -> QuerySet[User]:
     """Accounts imported from `source` that nobody has claimed yet. (One an
     administrator deactivated is left out: a link must not bring it back.)"""
     return _unclaimed(LegacyId.objects.filter(source=source))

@@ -3,6 +3,9 @@ again updates and skips instead of duplicating, and old links find their new pag
 
 from django.db import models
 
+# The source an eFiction archive's records are filed under (import_efiction --source).
+EFICTION = "efiction"
+
 
 class ImportKind(models.TextChoices):
     AUTHOR = "author", "Author"
@@ -21,7 +24,7 @@ class LegacyId(models.Model):
     `digest` is the digest of the source row it was last written from: the same digest
     again means nothing to update."""
 
-    source = models.CharField(max_length=100, default="efiction")
+    source = models.CharField(max_length=100, default=EFICTION)
     kind = models.CharField(max_length=20, choices=ImportKind.choices)
     old_id = models.CharField(max_length=100)
     new_id = models.PositiveBigIntegerField()

@@ -22,12 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from duster.accounts.models import User
-from duster.imports.models import ImportKind, LegacyId
+from duster.imports.models import EFICTION, ImportKind, LegacyId
 from duster.lib.urls import parse_id
 from duster.works.models import Chapter, Creatorship, Series, SeriesEntry, Work
 from duster.works.selectors import _in_series  # the series page's own rule
-
-SOURCE = "efiction"
 
 
 def _new_ids(kind: str, old_id: str | None):
@@ -36,7 +34,7 @@ def _new_ids(kind: str, old_id: str | None):
     number = parse_id(old_id or "")
     if number is None:
         raise Http404("No such page.")
-    return LegacyId.objects.filter(source=SOURCE, kind=kind, old_id=str(number)).values("new_id")
+    return LegacyId.objects.filter(source=EFICTION, kind=kind, old_id=str(number)).values("new_id")
 
 
 def _work(request, sid: str | None) -> Work:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from duster.accounts.models import Pseud, User
 from duster.imports.single import FORMATS, ImportedWork, read_work
@@ -20,7 +19,6 @@ from duster.tags.services import tags_validate
 from duster.works.choices import LANGUAGES
 from duster.works.models import TITLE_MAX, Rating, Work
 from duster.works.rules import tag_limit
-from duster.works.services.chapters import chapter_create
 from duster.works.services.works import work_create
 
 IMPORT_FORMATS = FORMATS
@@ -152,11 +150,13 @@ def work_import(
         raise WorkImportError(f"{filename}: {error}") from error
     notes: list[str] = []
     fields = _work_fields(imported, filename, title, chosen_rating, summary, notes)
+    archive_warnings, other_warnings = _warnings(imported.warnings)
+    fields["warnings"] = archive_warnings
     from_file = {
         "fandoms": imported.fandoms,
         "relationships": imported.relationships,
         "characters": imported.characters,
-        "freeforms": fields.pop("_freeforms"),
+        "freeforms": [*imported.freeforms, *other_warnings],
     }
     given = {
         "fandoms": fandoms,
@@ -169,17 +169,18 @@ def work_import(
         kind: given[kind] or _usable_tags(kind, names, notes) for kind, names in from_file.items()
     }
     tags["fandoms"] = tags["fandoms"] or ["Unsorted"]
-    fields.pop("_freeforms", None)
     try:
         work = _create(imported, fields, tags, pseud, post)
     except ValidationError as error:
-        messages = (
-            "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
-            if hasattr(error, "error_dict")
-            else " ".join(error.messages)
-        )
-        raise WorkImportError(f"The work is not valid: {messages}") from error
+        raise WorkImportError(f"The work is not valid: {validation_text(error)}") from error
     return WorkImport(work=work, warnings=notes)
+
+
+def validation_text(error: ValidationError) -> str:
+    """A ValidationError's messages on one line, each field's named."""
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
+    return " ".join(error.messages)
 
 
 def _work_fields(
@@ -197,7 +198,6 @@ def _work_fields(
         if rating is None:
             notes.append(f"Unknown rating '{imported.rating[:40]}': the work is not rated.")
             rating = Rating.NOT_RATED
-    archive_warnings, other_warnings = _warnings(imported.warnings)
     chapters = len(imported.chapters)
     if imported.source in ("text", "markdown", "html", "docx"):
         expected: int | None = 1
@@ -214,11 +214,9 @@ def _work_fields(
         "end_notes": imported.end_notes,
         "text_format": "html",
         "rating": rating,
-        "warnings": archive_warnings,
         "categories": _categories(imported.categories),
         "expected_chapters": expected,
         "language": _language(imported.language),
-        "_freeforms": [*imported.freeforms, *other_warnings],
     }
 
 
@@ -236,27 +234,21 @@ def _published(imported: ImportedWork, number: int) -> dt.date | None:
     return imported.chapters[number].published or imported.updated or imported.published
 
 
-@transaction.atomic
 def _create(imported: ImportedWork, fields: dict, tags: dict, pseud: Pseud, post: bool) -> Work:
-    first, *rest = imported.chapters
-    published = _published(imported, 0)
-    work = work_create(
+    """The work with all its chapters in one service call (one recount, not one a chapter)."""
+    chapters = [
+        {**_chapter_fields(chapter), "published_at": _published(imported, number)}
+        for number, chapter in enumerate(imported.chapters)
+    ]
+    return work_create(
         pseuds=[pseud],
         fields=fields,
         tags=tags,
-        chapter={**_chapter_fields(first), "published_at": published},
-        published_on=published,
+        chapter=chapters[0],
+        more_chapters=chapters[1:],
+        published_on=chapters[0]["published_at"],
         post=post,
     )
-    for number, chapter in enumerate(rest, start=1):
-        chapter_create(
-            work=work,
-            fields=_chapter_fields(chapter),
-            post=post,
-            published_at=_published(imported, number),
-        )
-    work.refresh_from_db()
-    return work
 
 
 def _chapter_fields(chapter) -> dict:

@@ -109,6 +109,12 @@ class Dump:
         return self.tables.get(table, [])
 
     @property
+    def settings(self) -> Row:
+        """The archive's settings row (eFiction keeps one), {} if the dump has none."""
+        rows = self.rows("settings")
+        return rows[0] if rows else {}
+
+    @property
     def counts(self) -> dict[str, int]:
         """Rows read per table."""
         return {name: len(rows) for name, rows in self.tables.items()}

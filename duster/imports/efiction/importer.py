@@ -49,7 +49,8 @@ from duster.imports.efiction.text import (
     repair_double_encoding,
     strip_slashes,
 )
-from duster.imports.models import ImportKind, LegacyId
+from duster.imports.models import EFICTION, ImportKind, LegacyId
+from duster.imports.services import validation_text
 from duster.imports.words import warnings_settled
 from duster.lib.pagecache import bumps_on_commit
 from duster.lib.richtext import full_clean_public
@@ -71,7 +72,6 @@ from duster.works.services.works import (
 )
 from duster.works.signals import postings_unannounced
 
-SOURCE = "efiction"
 # eFiction appends an author's response to the review text (reviews.respond = '1').
 _RESPONSE = re.compile(
     r"(?:\s*<br\s*/?>)*\s*<i>\s*Author(?:'|’|&#0?39;)s Response:\s*(?P<reply>.*?)\s*</i>\s*$",
@@ -189,7 +189,7 @@ class ArchiveImport:
         self,
         dump: Dump,
         *,
-        source: str = SOURCE,
+        source: str = EFICTION,
         files_dir: Path | None = None,
         mapping: Mapping | None = None,
         dry_run: bool = False,
@@ -204,8 +204,7 @@ class ArchiveImport:
         self.progress = progress or (lambda done, total: None)
         self.report = Report()
         self.now = timezone.now()
-        self.settings = (dump.rows("settings") or [{}])[0]
-        language = as_text(self.settings.get("language")).strip().lower()[:2]
+        language = as_text(dump.settings.get("language")).strip().lower()[:2]
         self.language = language if language in LANGUAGE_NAMES else "en"
         # uid -> User, sid -> Work, seriesid -> Series, chapid -> Chapter (filled as we go)
         self.users: dict[int, User] = {}
@@ -214,7 +213,6 @@ class ArchiveImport:
         self.series: dict[int, Series] = {}
         self.chapters: dict[int, int] = {}  # chapid -> Chapter pk
         self.ratings = {as_int(r.get("rid")): r for r in dump.rows("ratings")}
-        self.categories = {as_int(r.get("catid")): r for r in dump.rows("categories")}
         self.coauthors: dict[int, list[int]] = defaultdict(list)
         for row in dump.rows("coauthors"):
             self.coauthors[as_int(row.get("sid"))].append(as_int(row.get("uid")))
@@ -629,8 +627,6 @@ class ArchiveImport:
             "expected_chapters": len(posted_chapters) if complete and posted_chapters else None,
             "restricted": restricted,
         }
-        update_fields = dict(fields)
-        fields["posted"] = posted
         hits = as_int(row.get("count"))
         digest = _digest(
             dict(row), [dict(c) for c in chapters], texts, co_uids, self.mapping_digest
@@ -651,7 +647,7 @@ class ArchiveImport:
                         self.chapters[chapid] = before[0]
                 return "unchanged"
             work = Work.objects.get(pk=work.pk)  # as it is now, to change it
-            work_update(work=work, fields=update_fields, tags=tags)
+            work_update(work=work, fields=fields, tags=tags)
         else:
             work = None
         chapter_fields = [
@@ -666,7 +662,9 @@ class ArchiveImport:
             for chapter, text, when in zip(chapters, texts, dates, strict=True)
         ]
         if work is None:
-            work = self._new_work(author, co_creators, fields, tags, chapters, chapter_fields)
+            work = self._new_work(
+                author, co_creators, fields, tags, chapters, chapter_fields, posted=posted
+            )
             waiting = [
                 self.chapters[as_int(c.get("chapid"))]
                 for c in chapters
@@ -694,10 +692,11 @@ class ArchiveImport:
         tags: dict[str, list[str]],
         chapters: list[Row],
         chapter_fields: list[dict],
+        *,
+        posted: bool,
     ) -> Work:
         """A new work with all its chapters in one service call (posted with them when the
         story was validated): one recount for the whole story, not one per chapter."""
-        posted = fields.pop("posted")
         try:
             work = work_create(
                 pseuds=[author],
@@ -1110,12 +1109,4 @@ class _Skip(Exception):
 def _why(error: Exception) -> str:
     if not isinstance(error, ValidationError):
         return str(error)
-    if hasattr(error, "error_dict"):
-        found = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
-    else:
-        found = " ".join(error.messages)
-    return f"not valid in Duster ({found})"
-
-
-def import_archive(dump: Dump, **options) -> Report:
-    return ArchiveImport(dump, **options).run()
+    return f"not valid in Duster ({validation_text(error)})"

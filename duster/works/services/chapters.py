@@ -34,7 +34,7 @@ def as_datetime(value: dt.date | dt.datetime | None) -> dt.datetime | None:
     return dt.datetime.combine(value, dt.time(12), tzinfo=dt.UTC)
 
 
-def _validate_published_at(value: dt.datetime | None) -> None:
+def check_published_at(value: dt.datetime | None) -> None:
     if value is not None and value > timezone.now() + dt.timedelta(days=1):
         raise ValidationError({"published_at": "A publication date can't be in the future."})
 
@@ -65,7 +65,7 @@ def chapter_create(
     backdates it (an imported chapter keeps its own historical date)."""
     lock_work(work)
     when = as_datetime(published_at)
-    _validate_published_at(when)
+    check_published_at(when)
     last = work.chapters.aggregate(last=Max("position"))["last"] or 0
     chapter = Chapter(work=work, position=last + 1, published_at=when)
     chapter_prepare(chapter, fields)
@@ -98,7 +98,7 @@ def chapter_update(
     chapter_prepare(chapter, fields)
     if published_at is not None:
         chapter.published_at = as_datetime(published_at)
-        _validate_published_at(chapter.published_at)
+        check_published_at(chapter.published_at)
     chapter.version += 1
     chapter.save()
     work_refresh(work=chapter.work)

@@ -13,7 +13,12 @@ from duster.tags.models import TagType
 from duster.tags.services import tags_find_or_create, tags_validate
 from duster.works.models import Chapter, Creatorship, Series, Work, WorkState, WorkTag
 from duster.works.rules import tag_limit
-from duster.works.services.chapters import as_datetime, chapter_prepare, lock_work
+from duster.works.services.chapters import (
+    as_datetime,
+    chapter_prepare,
+    check_published_at,
+    lock_work,
+)
 from duster.works.services.stats import work_refresh
 from duster.works.signals import announce_on_commit, work_posted
 
@@ -123,6 +128,7 @@ def work_create(
     for position, values in enumerate(more_chapters, start=2):
         later = Chapter(position=position, published_at=as_datetime(values.get("published_at")))
         try:
+            check_published_at(later.published_at)  # as chapter_create checks a later chapter
             chapter_prepare(later, values)
         except ValidationError as error:
             errors.errors.setdefault("chapters", []).extend(

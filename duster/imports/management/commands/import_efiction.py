@@ -10,13 +10,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from duster.imports.efiction.dump import Dump, DumpError, read_dump
-from duster.imports.efiction.importer import SOURCE, ArchiveImport
+from duster.imports.efiction.importer import ArchiveImport
 from duster.imports.efiction.mapping import (
     MappingError,
     clean_name,
     default_mapping,
     read_mapping,
 )
+from duster.imports.models import EFICTION
 from duster.lib.progress import ProgressBar
 
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--source",
-            default=SOURCE,
+            default=EFICTION,
             help="a name for this archive, if one site imports several (default: efiction)",
         )
         parser.add_argument(
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         files_dir = options["files_dir"]
         if files_dir is not None and not files_dir.is_dir():
             raise CommandError(f"--files-dir {files_dir} is not a directory.")
-        store = str((dump.rows("settings") or [{}])[0].get("store") or "").strip().lower()
+        store = str(dump.settings.get("store") or "").strip().lower()
         if store == "files" and files_dir is None:
             raise CommandError(
                 "This archive keeps its chapter text in files (store = files in its settings): "
@@ -112,8 +113,7 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if options["email_authors"] and not options["dry_run"]:
-            settings_row = (dump.rows("settings") or [{}])[0]
-            self._email_authors(options["source"], clean_name(settings_row.get("sitename")))
+            self._email_authors(options["source"], clean_name(dump.settings.get("sitename")))
 
     def _read(self, options) -> Dump:
         given = options["dump"]

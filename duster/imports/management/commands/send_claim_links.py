@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 
 from duster.accounts.models import User
 from duster.imports.claims import claim_mail_send, has_address, unclaimed_users
+from duster.imports.models import EFICTION
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", default="efiction", help="the import source")
+        parser.add_argument("--source", default=EFICTION, help="the import source")
         parser.add_argument(
             "--user",
             action="append",

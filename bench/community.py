@@ -404,9 +404,11 @@ def main() -> None:
         roots = [master, *database_pids()]
         workers = process_tree([master]) - {master}
         server_cpu, client_cpu = cpu_seconds(roots), time.process_time()
+        database_cpu = cpu_seconds(roots[1:])
         before = scheduler_seconds(workers)
         outcomes, seconds = load_run(members, plans, mix, args.seconds)
         server_cpu, client_cpu = cpu_seconds(roots) - server_cpu, time.process_time() - client_cpu
+        database_cpu = cpu_seconds(roots[1:]) - database_cpu
         after = scheduler_seconds(workers)
         running, waiting = after[0] - before[0], after[1] - before[1]
     kudos_told(outcomes)
@@ -418,6 +420,11 @@ def main() -> None:
         f"{100 * server_cpu / seconds:.0f}% of a core), "
         f"the clients {client_cpu * 1000 / sent:.1f} ms ({100 * client_cpu / seconds:.0f}%)"
     )
+    if len(roots) > 1:
+        print(
+            f"  of which gunicorn {(server_cpu - database_cpu) * 1000 / sent:.1f} ms, "
+            f"PostgreSQL {database_cpu * 1000 / sent:.1f} ms"
+        )
     ceiling = (os.cpu_count() or 1) * sent / max(server_cpu + client_cpu, 1e-9)
     print(f"  at that CPU per write, all {os.cpu_count()} cores would serve {ceiling:.0f} writes/s")
     wall = len(workers) * seconds / 100

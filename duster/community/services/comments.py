@@ -176,9 +176,10 @@ def _check_rate(*, member, key: str, now: dt.datetime) -> None:
         )
     else:
         return
-    times = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
-    if len(times) >= limit:
-        raise CommentRateLimited(times[-1] + window - now)
+    # Only the limit-th latest comment matters: one row, whatever the limit.
+    oldest = recent.order_by("-created_at").values_list("created_at", flat=True)[limit - 1 : limit]
+    if oldest:
+        raise CommentRateLimited(oldest[0] + window - now)
 
 
 def _check_blocks(member, creators: set[int], parent: Comment | None) -> None:

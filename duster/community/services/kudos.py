@@ -54,11 +54,12 @@ def kudos_leave(*, work: Work, user=None, address: str = "") -> Kudos:
     # Field checks only: whether it is a duplicate is the database's to say
     # (race-safe), and the work and user were just loaded.
     kudos.full_clean(exclude=["work", "user"], validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():  # a savepoint: the refused INSERT alone is undone
-                kudos.save(force_insert=True)
-        except IntegrityError:
-            raise ValidationError(duplicate) from None
-        work_count_add(work_id=work.pk, counter="kudos_count", delta=1)
+    # The INSERT comes first, so a refused one undoes nothing else: the
+    # block rolls back as a whole and no savepoint is needed around it.
+    try:
+        with transaction.atomic():
+            kudos.save(force_insert=True)
+            work_count_add(work_id=work.pk, counter="kudos_count", delta=1)
+    except IntegrityError:
+        raise ValidationError(duplicate) from None
     return kudos

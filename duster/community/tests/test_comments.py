@@ -220,6 +220,20 @@ def test_member_rate_limit_per_minute(reader, work, settings):
     comment_post(work=work, user=reader, body="After a while")
 
 
+def test_member_rate_limit_waits_for_the_oldest_comment_that_counts(reader, work, settings):
+    # Five comments in the last minute against a limit of three: the wait
+    # ends when the third latest leaves the window, not the oldest.
+    for n in range(5):
+        comment_post(work=work, user=reader, body=f"Comment {n}")
+    settings.COMMENT_MEMBER_PER_MINUTE = 3
+    now = Comment.objects.latest("pk").created_at
+    for seconds, comment in zip((50, 40, 20, 10, 5), Comment.objects.order_by("pk"), strict=True):
+        Comment.objects.filter(pk=comment.pk).update(created_at=now - dt.timedelta(seconds=seconds))
+    with pytest.raises(CommentRateLimited) as refused:
+        comment_post(work=work, user=reader, body="Too fast")
+    assert dt.timedelta(seconds=35) < refused.value.wait <= dt.timedelta(seconds=40)
+
+
 # --- Moderation -----------------------------------------------------------------------------
 
 

@@ -39,8 +39,11 @@ from duster.community.services.comments import (
 )
 from duster.lib.pagination import paginate
 from duster.lib.urls import fast_reverse, local_or, parse_id
-from duster.works.models import CommentPolicy
+from duster.works.models import Chapter, CommentPolicy
 from duster.works.selectors import work_for_creator
+
+# A comment's form and service read a chapter's place, never its texts.
+CHAPTER_TEXTS = [column for name in Chapter.RICH_TEXT for column in (name, f"{name}_source")]
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
@@ -78,6 +81,7 @@ def _replied_to(request, work, parent_id: int | None) -> Comment | None:
         return None
     parent = (
         Comment.objects.select_related("pseud__user", "chapter")
+        .defer(*(f"chapter__{name}" for name in CHAPTER_TEXTS))
         .filter(pk=parent_id, work=work)
         .first()
     )
@@ -100,7 +104,7 @@ def comment_new(request, pk: int):
     parent = _replied_to(request, work, parent_id)
     chapter = parent.chapter if parent is not None else None
     if parent is None and chapter_id is not None:
-        chapter = work.chapters.filter(pk=chapter_id, posted=True).first()
+        chapter = work.chapters.filter(pk=chapter_id, posted=True).defer(*CHAPTER_TEXTS).first()
         if chapter is None:
             raise Http404("No such chapter.")
     pseuds = list(member.pseuds.all()) if member is not None else []

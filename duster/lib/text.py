@@ -1089,10 +1089,14 @@ def _visible_text(markup: str) -> str:
     return "".join(parser.parts)
 
 
+# A whitespace-separated token with a letter or digit in it ([^\W_] is
+# exactly str.isalnum), matched whole.
+_WORD = re.compile(r"\S*[^\W_]\S*")
+
+
 def word_count(html: str) -> int:
     """Words in an HTML body: each CJK character is a word, other text splits on whitespace."""
     text = _visible_text(html)
     cjk = len(_CJK.findall(text))
-    tokens = _CJK.sub(" ", text).split()
     # A token of punctuation alone ("—", "...", "*") is not a word.
-    return cjk + sum(1 for token in tokens if any(ch.isalnum() for ch in token))
+    return cjk + len(_WORD.findall(_CJK.sub(" ", text)))

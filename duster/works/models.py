@@ -408,6 +408,7 @@ class WorkTag(models.Model):
 class Chapter(RichTextModel):
     RICH_TEXT = ("summary", "notes", "end_notes", "body")
     RICH_TEXT_HTML_MAX = {"body": BODY_MAX}
+    _counted: str | None = None  # the body word_count was last counted from
 
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
     position = models.PositiveIntegerField()
@@ -449,8 +450,10 @@ class Chapter(RichTextModel):
     def rich_text_render(self, names=None) -> None:
         before = self.__dict__.get("body")
         super().rich_text_render(names)
-        if "body" in self.__dict__ and (self.__dict__["body"] != before or not self.pk):
-            self.word_count = word_count(self.body or "")
+        body = self.__dict__.get("body", before)
+        if "body" in self.__dict__ and (body != before or not self.pk) and body != self._counted:
+            self.word_count = word_count(body or "")
+            self._counted = body
 
     @cached_property
     def text_key(self) -> str:

@@ -92,7 +92,10 @@ def _series_mates(series_ids) -> set[int]:
     )
 
 
-def _work_changed(sender, instance: Work, **kwargs) -> None:
+def _work_changed(sender, instance: Work, created: bool = False, **kwargs) -> None:
+    if created:  # in no series yet
+        _changed(work_ids={instance.pk})
+        return
     series = SeriesEntry.objects.filter(work_id=instance.pk).values("series_id")
     _changed(work_ids={instance.pk} | _series_mates(series))
 

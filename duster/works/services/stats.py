@@ -6,9 +6,12 @@ from duster.works.models import Work, WorkState
 from duster.works.signals import works_changed
 
 
-def work_refresh(*, work: Work) -> None:
+def work_refresh(*, work: Work, recount: bool = True) -> None:
     """Recount chapters and words, derive the status and dates from them, and
     mark the work as changed (caches and downloads key on `modified_at`).
+    With `recount`, its kudos, comment and bookmark counters are set from
+    their rows again (a work being created or posted has none to recount:
+    its counters followed every row as it came).
 
     A draft counts all its chapters (they are all posted with it); a posted
     work counts its posted chapters only. A draft has no dates a reader sees:
@@ -54,10 +57,10 @@ def work_refresh(*, work: Work) -> None:
             "modified_at",
         ]
     )
-    # Its kudos, comment and bookmark counters are set from their rows again.
-    from duster.community.services.counts import works_recount  # community builds on works
+    if recount:
+        from duster.community.services.counts import works_recount  # community builds on works
 
-    works_recount(work_ids=[work.pk])
+        works_recount(work_ids=[work.pk])
 
 
 def works_touch(*, work_ids) -> None:

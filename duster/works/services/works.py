@@ -147,7 +147,7 @@ def work_create(
     if post:
         work_post(work=work)
     else:
-        work_refresh(work=work)
+        work_refresh(work=work, recount=False)
     if series is not None:
         _add_to_series(work=work, series=series, position=series_position)
     return work
@@ -324,7 +324,7 @@ def work_post(*, work: Work) -> Work:
             chapter.published_at = work.published_at if chapter is chapters[0] else now
         chapter.posted = True
     Chapter.objects.bulk_update(chapters, ["posted", "published_at"])
-    work_refresh(work=work)
+    work_refresh(work=work, recount=False)
     # Subscribers hear of it once it is there to read (see works.signals).
     announce_on_commit(work_posted, Work, work=work)
     return work

@@ -499,6 +499,8 @@ def test_file_with_only_an_image_is_not_empty():
         ("caf&eacute; &mdash; bar", 2),
         ("&amp;nbsp;", 1),
         ("Chapter 12", 2),
+        ("snake_case _ __ -- ٣ é…", 3),  # an underscore alone is no letter; Arabic digits are
+        ("a\u3000b\u2028c\x1cd", 4),  # every kind of Unicode space splits
     ],
 )
 def test_word_count(markup, count):

@@ -22,6 +22,26 @@ def sqlite_refresh_statistics(using: str = "default", **kwargs) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         cursor.execute("ANALYZE")
+        _forget_shadow_statistics(cursor)
+
+
+def _forget_shadow_statistics(cursor) -> None:
+    """Leave the full-text index's own tables (FTS5's shadow tables) without
+    statistics. Taken while the index was small (after `migrate` on a new
+    archive, or a corpus loaded before its text is indexed), they steer
+    FTS5's internal look-ups into scans once it grows, and every insert gets
+    slower: rebuilding the text of 29,077 works took 134 s with them and
+    7.5 s without. Without statistics the planner takes the indexes."""
+    cursor.execute("SELECT name FROM sqlite_master WHERE name IN ('sqlite_stat1', 'sqlite_stat4')")
+    stat_tables = [row[0] for row in cursor.fetchall()]
+    cursor.execute("SELECT name FROM pragma_table_list WHERE type = 'shadow'")
+    shadow = [row[0] for row in cursor.fetchall()]
+    if not stat_tables or not shadow:
+        return
+    marks = ", ".join(["%s"] * len(shadow))
+    for table in stat_tables:
+        cursor.execute(f"DELETE FROM {table} WHERE tbl IN ({marks})", shadow)  # noqa: S608
+    cursor.execute("ANALYZE sqlite_schema")  # this connection's planner reads them again
 
 
 # PRAGMA optimize costs little when nothing needs analysing, but it is no
@@ -46,6 +66,7 @@ def sqlite_optimize_now_and_then(**kwargs) -> None:
                 with connection.cursor() as cursor:
                     cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
                     cursor.execute("PRAGMA optimize")
+                    _forget_shadow_statistics(cursor)
             except OperationalError as error:
                 # Another process holds the write lock (ANALYZE writes
                 # sqlite_stat1): the statistics wait for the next round; the

@@ -8,6 +8,8 @@ from django.db import OperationalError, connections
 
 # Rows sampled per index: approximate statistics in milliseconds, not a full scan.
 ANALYSIS_LIMIT = 1000
+# The size the planner assumes of a table it has no statistics for.
+SHADOW_ROWS = "1000000"
 
 logger = logging.getLogger(__name__)
 
@@ -26,21 +28,29 @@ def sqlite_refresh_statistics(using: str = "default", **kwargs) -> None:
 
 
 def _forget_shadow_statistics(cursor) -> None:
-    """Leave the full-text index's own tables (FTS5's shadow tables) without
-    statistics. Taken while the index was small (after `migrate` on a new
-    archive, or a corpus loaded before its text is indexed), they steer
-    FTS5's internal look-ups into scans once it grows, and every insert gets
-    slower: rebuilding the text of 29,077 works took 134 s with them and
-    7.5 s without. Without statistics the planner takes the indexes."""
-    cursor.execute("SELECT name FROM sqlite_master WHERE name IN ('sqlite_stat1', 'sqlite_stat4')")
-    stat_tables = [row[0] for row in cursor.fetchall()]
+    """Give the full-text index's own tables (FTS5's shadow tables) the
+    planner's default size instead of a measured one. Measured while the
+    index was small (after `migrate` on a new archive, or a corpus loaded
+    before its text is indexed), a table of a few rows makes a rowid range
+    look dearer than reading the whole table, and FTS5 deletes merged pages
+    by rowid range: every insert then reads the whole index, slower as it
+    grows (rebuilding the text of 29,077 works took 134 s, 7.5 s without).
+    Rows are written, not only deleted, so a connection that loaded the
+    measured sizes reads the new ones (ANALYZE sqlite_schema keeps what it
+    finds no row for)."""
+    cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    if cursor.fetchone() is None:
+        return
     cursor.execute("SELECT name FROM pragma_table_list WHERE type = 'shadow'")
     shadow = [row[0] for row in cursor.fetchall()]
-    if not stat_tables or not shadow:
+    if not shadow:
         return
     marks = ", ".join(["%s"] * len(shadow))
-    for table in stat_tables:
-        cursor.execute(f"DELETE FROM {table} WHERE tbl IN ({marks})", shadow)  # noqa: S608
+    cursor.execute(f"DELETE FROM sqlite_stat1 WHERE tbl IN ({marks})", shadow)  # noqa: S608
+    cursor.executemany(
+        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, NULL, %s)",
+        [(table, SHADOW_ROWS) for table in shadow],
+    )
     cursor.execute("ANALYZE sqlite_schema")  # this connection's planner reads them again
 
 

@@ -41,7 +41,10 @@ def _forget_shadow_statistics(cursor) -> None:
     cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
     if cursor.fetchone() is None:
         return
-    cursor.execute("SELECT name FROM pragma_table_list WHERE type = 'shadow'")
+    try:
+        cursor.execute("SELECT name FROM pragma_table_list WHERE type = 'shadow'")
+    except OperationalError:  # SQLite before 3.37 lists no shadow tables
+        return
     shadow = [row[0] for row in cursor.fetchall()]
     if not shadow:
         return

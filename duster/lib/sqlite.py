@@ -24,10 +24,10 @@ def sqlite_refresh_statistics(using: str = "default", **kwargs) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         cursor.execute("ANALYZE")
-        _forget_shadow_statistics(cursor)
+        _shadow_tables_default_size(cursor)
 
 
-def _forget_shadow_statistics(cursor) -> None:
+def _shadow_tables_default_size(cursor) -> None:
     """Give the full-text index's own tables (FTS5's shadow tables) the
     planner's default size instead of a measured one. Measured while the
     index was small (after `migrate` on a new archive, or a corpus loaded
@@ -49,6 +49,9 @@ def _forget_shadow_statistics(cursor) -> None:
     if not shadow:
         return
     marks = ", ".join(["%s"] * len(shadow))
+    cursor.execute(f"SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl IN ({marks})", shadow)  # noqa: S608
+    if set(cursor.fetchall()) == {(table, None, SHADOW_ROWS) for table in shadow}:
+        return  # as set last time: no write (PRAGMA optimize mostly leaves them)
     cursor.execute(f"DELETE FROM sqlite_stat1 WHERE tbl IN ({marks})", shadow)  # noqa: S608
     cursor.executemany(
         "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, NULL, %s)",
@@ -79,7 +82,7 @@ def sqlite_optimize_now_and_then(**kwargs) -> None:
                 with connection.cursor() as cursor:
                     cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
                     cursor.execute("PRAGMA optimize")
-                    _forget_shadow_statistics(cursor)
+                    _shadow_tables_default_size(cursor)
             except OperationalError as error:
                 # Another process holds the write lock (ANALYZE writes
                 # sqlite_stat1): the statistics wait for the next round; the

@@ -39,11 +39,11 @@ from duster.community.services.comments import (
 )
 from duster.lib.pagination import paginate
 from duster.lib.urls import fast_reverse, local_or, parse_id
-from duster.works.models import Chapter, CommentPolicy
+from duster.works.models import Chapter, CommentPolicy, source_fields
 from duster.works.selectors import work_for_creator
 
 # A comment's form and service read a chapter's place, never its texts.
-CHAPTER_TEXTS = [column for name in Chapter.RICH_TEXT for column in (name, f"{name}_source")]
+CHAPTER_TEXTS = (*Chapter.RICH_TEXT, *source_fields(Chapter))
 
 
 def _see_other(url: str) -> HttpResponseRedirect:

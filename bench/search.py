@@ -141,6 +141,10 @@ class Query:
         return f"/works/search?{urlencode(self.params, doseq=True)}"
 
 
+# Phrases of the corpus's most used words (duster.search.corpus.FUNCTION_WORDS).
+COMMON_PHRASES = ["she said", "in the", "it was", "and the", "he was", "of her", "to the", "at the"]
+
+
 def query_mix(p: Pools, rng: random.Random) -> dict[str, tuple[int, Callable[[], Query]]]:
     """Each kind of query: its p95 target in ms, and how to draw one."""
 
@@ -178,6 +182,11 @@ def query_mix(p: Pools, rng: random.Random) -> dict[str, tuple[int, Callable[[],
         "member with 20 muted tags": (
             FILTER_P95_MS,
             lambda: Query({}, member=True, mutes=Mutes(tag_ids=frozenset(rng.sample(p.muted, 20)))),
+        ),
+        # Words every story uses: the phrase is in a large share of the works.
+        "text phrase of common words": (
+            TEXT_P95_MS,
+            lambda: Query({"q": [f'"{rng.choice(COMMON_PHRASES)}"']}),
         ),
     }
 

@@ -5,10 +5,11 @@ like a real one: a few huge fandoms and a long tail, characters and
 relationships belonging to their fandoms, thousands of additional tags used
 Zipf-like, synonyms and meta tags (so a search must look through them),
 prolific creators and many with one work, chapter counts from one-shots to
-epics. Story text is short (a few paragraphs a chapter) but real HTML, with
-a few recurring phrases for phrase searches, and CJK text in Japanese and
-Chinese works. The same N and S give the same rows: dates count back from a
-fixed day.
+epics. Story text is short (a few paragraphs a chapter) but real HTML, its
+words drawn Zipf-like from a 30,000-word vocabulary as in real prose (a few
+words in every work, most in few), with a few recurring phrases for phrase
+searches, and CJK text in Japanese and Chinese works. The same N and S give
+the same rows: dates count back from a fixed day.
 
 Rows go in as raw bulk inserts (executemany on SQLite, COPY on PostgreSQL),
 no model saved and no signal sent, or a million works would take hours. So
@@ -73,11 +74,18 @@ orchard echo velvet signal iron north starlight gentle burning promise road home
 moth apple cinder quill hearth bridge rain dusk lighthouse willow compass raven
 marble frost honey sparrow ferry tower violet copper tea lake orbit ribbon
 """)
-FILLER = _words("""
-the the the a a and and of to to in he she they it was was her his their said
-looked back at on with for not but had were there could into over hand again
-from door eyes voice night light time still never before after almost
+# The words every story uses, the most used first.
+FUNCTION_WORDS = _words("""
+the and to a of she he was in it her they his that had said with for not but at on
+were as you there could into from him over back looked again still never before
+after would what their then out when them hand door eyes voice night light time
 """)
+# A story's words by rank: the function words, then VOCABULARY_SIZE more,
+# drawn Zipf-like (rank r used in proportion to 1/r), as words are in real
+# text. The archive's own nouns (WORDS) sit between ranks WORD_RANKS, as
+# nouns like them do in English; the rest are words made from syllables.
+VOCABULARY_SIZE = 30_000
+WORD_RANKS = (200, 20_000)
 # Recurring phrases, so phrase searches find something (in about one chapter in 60).
 PHRASES = [
     "the lighthouse keeper kept her promise",
@@ -98,6 +106,26 @@ Alder Bryn Cass Dorian Elin Fenn Greer Halle Ines Jory Kaito Lise Mika Nadia Ore
 Pia Quill Reza Suvi Talin Ulla Vero Wynn Yara Zeke Aiko Bram Cleo Dax Esme
 """)
 SYLLABLES = _words("ka lo mi ra ne sa to vi el an or is un be da fe ho ri su ty")
+
+
+def vocabulary() -> list[str]:
+    """The words stories are written in, the most used first: the same
+    list on every call."""
+    rng = random.Random(VOCABULARY_SIZE)
+    taken = set(FUNCTION_WORDS) | set(WORDS)
+    made: list[str] = []
+    while len(made) < VOCABULARY_SIZE - len(WORDS):
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
+        if word not in taken:
+            taken.add(word)
+            made.append(word)
+    low, high = WORD_RANKS
+    step = (high / low) ** (1 / (len(WORDS) - 1))
+    for i, word in enumerate(WORDS):  # spread evenly on a log scale
+        made.insert(round(low * step**i), word)
+    return FUNCTION_WORDS + made
+
+
 MEDIA = ["", "", "", " (TV)", " (Anime)", " (Video Game)", " (Comics)", " (Film)"]
 # Additional tags readers know, the most used first; each meta tag lists the
 # tags under it (a sub tag may have subs of its own).
@@ -355,6 +383,8 @@ class _Text:
 
     def __init__(self, rng: random.Random, paragraphs: int):
         self.rng = rng
+        self.vocabulary = vocabulary()
+        self.cum_weights = list(accumulate(1 / rank for rank in range(1, len(self.vocabulary) + 1)))
         self.english = [self._paragraph() for _ in range(paragraphs)]
         self.cjk = {
             language: [self._cjk_paragraph(text) for _ in range(200)]
@@ -363,8 +393,7 @@ class _Text:
 
     def sentence(self) -> str:
         rng = self.rng
-        words = rng.choices(FILLER, k=rng.randint(3, 8)) + rng.choices(WORDS, k=rng.randint(2, 6))
-        rng.shuffle(words)
+        words = rng.choices(self.vocabulary, cum_weights=self.cum_weights, k=rng.randint(5, 14))
         return " ".join(words).capitalize() + "."
 
     def _paragraph(self) -> tuple[str, int]:

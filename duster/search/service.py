@@ -112,9 +112,13 @@ def search_works(
         works -= _union(index.by_user.get(u) for u in mutes.user_ids)
 
     text = _text_query(search.q)
+    order = search.order
+    if order == "best" and (text is None or text.is_empty()):
+        order = "updated"
+    ranks = None  # (ids, scores) of the works the text matches, for "best"
     if text is not None:
         messages.extend(text.messages)
-        works = _text_filter(text, works)
+        works, ranks = _text_filter(text, works, ranked=order == "best")
 
     ids = as_ids(works)
     filtered = _number_filters(index, search, ids)
@@ -128,10 +132,7 @@ def search_works(
     if number > pages:
         messages.append(("page", f"There are only {pages:,} pages; here is the last."))
         number = pages
-    order = search.order
-    if order == "best" and (text is None or text.is_empty()):
-        order = "updated"
-    page_ids = _sorted_page(index, ids, order, number, text)
+    page_ids = _sorted_page(index, ids, order, number, ranks)
     loaded = Work.objects.for_listing().in_bulk(page_ids)
     page_works = [loaded[pk] for pk in page_ids if pk in loaded]
     snippets = _snippets(text, page_ids)
@@ -235,19 +236,24 @@ def _snippets(text, page_ids: list[int]) -> dict:
     return text_snippets(text, page_ids)
 
 
-def _text_filter(text, works: BitMap) -> BitMap:
-    from duster.search.text import text_match
+def _text_filter(text, works: BitMap, *, ranked: bool) -> tuple[BitMap, tuple | None]:
+    """The works the text query keeps, and when `ranked` the (ids, scores)
+    of those it matches, found in the same pass."""
+    from duster.search.text import text_match, text_ranked
 
     if not text.is_empty():
         within = as_ids(works) if len(works) <= TEXT_WITHIN_MAX else None
-        return works & as_bitmap(text_match(text, within))
+        if ranked:
+            found, scores = text_ranked(text, within)
+            return works & as_bitmap(found), (found, scores)
+        return works & as_bitmap(text_match(text, within)), None
     excluded = [term for term in text.terms if term.negated]
     if excluded:
         # Only "-word" terms: the works that have none of them.
         positive = replace(text, terms=tuple(replace(t, negated=False) for t in excluded))
         for term in positive.terms:
             works -= as_bitmap(text_match(replace(positive, terms=(term,))))
-    return works
+    return works, None
 
 
 def _day_start(day) -> int:
@@ -314,16 +320,17 @@ def _facets(index: FilterIndex, works: BitMap, ids: np.ndarray, facet_types: Seq
     return facets
 
 
-def _sorted_page(index: FilterIndex, ids: np.ndarray, order: str, number: int, text) -> list[int]:
-    """The ids of page `number` in `order`; ties go to the newer work (the
-    higher id), so every page agrees with the next."""
+def _sorted_page(index: FilterIndex, ids: np.ndarray, order: str, number: int, ranks) -> list[int]:
+    """The ids of page `number` in `order` ("best" by `ranks`, the text
+    match's ids and scores); ties go to the newer work (the higher id), so
+    every page agrees with the next."""
     if not ids.size:
         return []
     wanted = number * PER_PAGE
     if order == "best":
-        from duster.search.text import text_scores
+        from duster.search.text import scores_of
 
-        keys = -text_scores(text, ids)
+        keys = -scores_of(ids, *ranks)
     elif order == "title":
         keys = index.title_keys[ids]
     elif order == "creator":

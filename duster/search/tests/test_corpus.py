@@ -1,6 +1,7 @@
 """The generated corpus: the same seed gives the same archive, and its stored
 counts and filter tags are what the services would have written."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -9,7 +10,15 @@ from django.db import connection
 
 from duster.accounts.models import User
 from duster.lib.text import word_count
-from duster.search.corpus import PHRASES, corpus_generate
+from duster.search.corpus import (
+    FUNCTION_WORDS,
+    PHRASES,
+    VOCABULARY_SIZE,
+    WORD_RANKS,
+    WORDS,
+    corpus_generate,
+    vocabulary,
+)
 from duster.tags.filtering import filter_tag_ids
 from duster.tags.models import FilterTagging, MetaTagging, Tag, TagType
 from duster.works.models import Chapter, Work, WorkState, WorkTag
@@ -139,6 +148,22 @@ def test_archive_is_skewed_like_a_real_one(corpus):
     assert crossovers
     states = Counter(Work.objects.values_list("state", flat=True))
     assert states[WorkState.DRAFT] and states[WorkState.POSTED] > 0.9 * WORKS
+
+
+def test_story_words_are_used_zipf_like(corpus):
+    assert vocabulary() == vocabulary()
+    # Each word's place after the function words, counted from 0.
+    places = {word: at - len(FUNCTION_WORDS) for at, word in enumerate(vocabulary())}
+    assert len(places) == VOCABULARY_SIZE + len(FUNCTION_WORDS)
+    assert all(WORD_RANKS[0] <= places[w] <= WORD_RANKS[1] for w in WORDS)
+    uses: Counter[str] = Counter()
+    bodies = Chapter.objects.filter(work__language="en").values_list("body", flat=True)
+    for body in bodies:
+        uses.update(set(re.findall(r"[a-z]+", body.lower())))
+    english = len(bodies)
+    assert uses["the"] > 0.5 * english  # in most chapters
+    assert uses[WORDS[-1]] < 0.05 * english  # in few
+    assert len(uses) > 3000
 
 
 def test_searches_have_synonyms_meta_tags_phrases_and_cjk_to_find(corpus):

@@ -6,10 +6,11 @@ import pytest
 
 from duster.search.text import (
     parse_query,
+    scores_of,
     text_index_rebuild,
     text_index_refresh,
     text_match,
-    text_scores,
+    text_ranked,
     text_snippets,
 )
 from duster.search.text.documents import work_texts
@@ -62,6 +63,12 @@ CASES = [
     ('"long road"', {"road"}),
     ('"road was long"', {"winter"}),
     ('"long home"', set()),
+    ('"road home"', {"road"}),
+    ('"the home"', {"winter"}),
+    ('"long and the home"', {"winter"}),
+    ('"the home far away"', set()),
+    ('road -"the home"', {"road"}),
+    ('"burn angst"', set()),  # nor does a phrase anywhere
     ("road -snow", {"winter"}),
     ('road -"long road"', {"winter"}),
     ("title:road", {"road"}),
@@ -157,13 +164,26 @@ def test_rebuild_indexes_posted_works_only(works):
 @pytest.mark.django_db
 def test_scores_rank_a_title_match_first_and_align_with_ids(works):
     query = parse_query("road")
-    ids = text_match(query)[::-1].copy()
-    scores = text_scores(query, ids)
-    assert scores.shape == ids.shape
-    by_id = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    found, scores = text_ranked(query)
+    by_id = dict(zip(found.tolist(), scores.tolist(), strict=True))
     assert by_id[works["road"].pk] > by_id[works["winter"].pk] > 0
-    stranger = text_scores(query, np.array([works["tokyo"].pk, works["road"].pk]))
-    assert stranger[0] == 0 and stranger[1] > 0
+    ids = np.array([works["tokyo"].pk, works["road"].pk, works["winter"].pk])
+    aligned = scores_of(ids, found, scores)
+    assert aligned.tolist() == [0, by_id[works["road"].pk], by_id[works["winter"].pk]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", [q for q, _ in CASES if not parse_query(q).is_empty()])
+def test_ranked_finds_in_one_query_what_match_finds(works, q, django_assert_num_queries):
+    query = parse_query(q)
+    with django_assert_num_queries(1):
+        found, scores = text_ranked(query)
+    assert found.tolist() == text_match(query).tolist()
+    assert scores.shape == found.shape and (scores > 0).all()
+    some = found[::2].copy()
+    within, within_scores = text_ranked(query, some)
+    assert within.tolist() == some.tolist()
+    assert np.allclose(within_scores, scores[::2], rtol=1e-6, atol=0)
 
 
 @pytest.mark.django_db

@@ -26,7 +26,8 @@ __all__ = [
     "text_index_rebuild",
     "text_index_refresh",
     "text_match",
-    "text_scores",
+    "scores_of",
+    "text_ranked",
     "text_snippets",
 ]
 
@@ -94,14 +95,24 @@ def text_match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray
     return found if within is None else found[np.isin(found, within, assume_unique=True)]
 
 
-def text_scores(query: TextQuery, ids: np.ndarray) -> np.ndarray:
-    """How well each of `ids` matches (float64, aligned with ids, higher is
-    better; 0 for a work the wanted terms do not match)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    found, scores = _backend().scores(query, ids)
+def text_ranked(
+    query: TextQuery, within: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores): the works `text_match` finds, each with how well it
+    matches (float64, higher is better), found and scored in one pass."""
+    found, scores = _backend().ranked(query, within)
+    if within is not None:
+        kept = np.isin(found, within, assume_unique=True)
+        found, scores = found[kept], scores[kept]
+    return found, scores
+
+
+def scores_of(ids: np.ndarray, found: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The scores of `ids` (aligned with them) from those of the works
+    `found`; 0 for a work not among them."""
     aligned = np.zeros(len(ids), dtype=np.float64)
     if len(found):
-        order = np.argsort(found)
+        order = np.argsort(found, kind="stable")
         found, scores = found[order], scores[order]
         at = np.minimum(np.searchsorted(found, ids), len(found) - 1)
         hit = found[at] == ids

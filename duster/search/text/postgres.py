@@ -153,51 +153,64 @@ def _tsqueries(query: TextQuery) -> tuple[str | None, list[str | None], str | No
     return " & ".join(document) or None, fields, wanted
 
 
-def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
-    """Ids of the works the query matches; only among `within` when given
-    (a filtered search's few works: each is looked up by id and checked,
-    instead of every work the words are in)."""
-    document, fields, _ = _tsqueries(query)
+def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tuple[str, list]:
+    """SQL for the works the query matches, one row of their ids (and with
+    `ranked` their scores) each as one string, and its parameters."""
+    document, fields, wanted = _tsqueries(query)
+    columns = "string_agg(work_id::text, ',')"
+    if ranked:
+        columns += ", string_agg(ts_rank_cd(document, %s::tsquery)::text, ',')"
+    params: list = [wanted] if ranked else []
     if within is not None and document:
+        # A filtered search's few works: each looked up by id and checked,
+        # instead of every work the words are in.
         checks = ["work_id = ANY(%s)", "document @@ %s::tsquery"]
-        params: list = [within.tolist(), document]
+        params += [within.tolist(), document]
         for index, q in enumerate(fields):
             if q:
                 name = _FIELD_VECTORS[index // 2]
                 checks.append(f"{'NOT ' if index % 2 else ''}{name} @@ %s::tsquery")
                 params.append(q)
-        conditions = " AND ".join(checks)  # this module's own, values as parameters
-        sql = f"SELECT string_agg(work_id::text, ',') FROM search_text WHERE {conditions}"  # noqa: S608
-    elif document:
-        sql = "SELECT string_agg(id::text, ',') FROM search_text_ids(%s" + ", %s" * 8 + ") AS id"
-        params = [document, *fields]
-    else:
-        # Only excluded field terms, or nothing: every row is read in any case.
-        excluded = [(name, q) for name, q in zip(_FIELD_VECTORS, fields[1::2], strict=True) if q]
-        where = " AND ".join(f"NOT {name} @@ %s::tsquery" for name, _ in excluded) or "TRUE"
-        sql = f"SELECT string_agg(work_id::text, ',') FROM search_text WHERE {where}"  # noqa: S608
-        params = [q for _, q in excluded]
+        where = " AND ".join(checks)  # this module's own, values as parameters
+        return f"SELECT {columns} FROM search_text WHERE {where}", params  # noqa: S608
+    if document:
+        source = "search_text_ids(%s" + ", %s" * 8 + ")"
+        params += [document, *fields]
+        if not ranked:
+            return f"SELECT string_agg(id::text, ',') FROM {source} AS id", params  # noqa: S608
+        # The function returns ids; each work's document is read again for its score.
+        sql = f"SELECT {columns} FROM search_text WHERE work_id IN (SELECT * FROM {source})"  # noqa: S608
+        return sql, params
+    # Only excluded field terms, or nothing: every row is read in any case.
+    excluded = [(name, q) for name, q in zip(_FIELD_VECTORS, fields[1::2], strict=True) if q]
+    where = " AND ".join(f"NOT {name} @@ %s::tsquery" for name, _ in excluded) or "TRUE"
+    return f"SELECT {columns} FROM search_text WHERE {where}", params + [q for _, q in excluded]  # noqa: S608
+
+
+def _fetch(sql: str, params: list) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        (ids,) = cursor.fetchone()
+        return cursor.fetchone()
+
+
+def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
+    """Ids of the works the query matches; only among `within` when given."""
+    (ids,) = _fetch(*_matching(query, within, ranked=False))
     # One string of all the ids: a row per work would take three times as long.
     return np.sort(np.fromstring(ids or "", dtype=np.int64, sep=","))
 
 
-def scores(query: TextQuery, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(work ids, ts_rank_cd scores, higher is better) for those of `ids` that match."""
-    _, _, wanted = _tsqueries(query)
-    if not wanted or not len(ids):
-        return np.empty(0, np.int64), np.empty(0, np.float64)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT work_id, ts_rank_cd(document, %s::tsquery) FROM search_text"
-            " WHERE work_id = ANY(%s)",
-            [wanted, ids.tolist()],
-        )
-        rows = cursor.fetchall()
-    found = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    return found, np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
+def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, ts_rank_cd scores, higher is better) of the works the query
+    matches, in one query."""
+    if query.is_empty():
+        found = match(query, within)
+        return found, np.zeros(len(found), dtype=np.float64)
+    ids, ranks = _fetch(*_matching(query, within, ranked=True))
+    found = np.fromstring(ids or "", dtype=np.int64, sep=",")
+    scores = np.fromstring(ranks or "", dtype=np.float64, sep=",")
+    order = np.argsort(found)
+    return found[order], scores[order]
 
 
 def shown_texts(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -18,11 +18,13 @@ from duster.search.text.query import Term, TextQuery
 _SEPARATOR = " \ue000 "
 # bm25 weights in column order (title, creators, tags, summary, body): a
 # match in the title counts most. bm25 is lower for a better match.
-# FTS5 repeats the whole match for each rowid an IN list names, so this
-# scores every match in the ids' range instead, once each (about 3 µs a work).
-_SCORES = (
-    "SELECT rowid, -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0) FROM search_text"
-    " WHERE search_text MATCH %s AND rowid BETWEEN %s AND %s"
+# Ids and scores as two strings: a row per work would take three times as
+# long. ORDER BY and LIMIT keep SQLite from folding the inner query into the
+# outer, where bm25 cannot run.
+_RANKED = (
+    "SELECT group_concat(id), group_concat(score) FROM (SELECT rowid AS id,"
+    " -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0) AS score FROM search_text"
+    " WHERE search_text MATCH %s ORDER BY rowid LIMIT -1)"
 )
 _INSERT = (
     "INSERT INTO search_text (rowid, title, creators, tags, summary, body, summary_shown,"
@@ -81,12 +83,20 @@ def _match_expression(query: TextQuery) -> tuple[str, str]:
     return wanted, excluded
 
 
+def _expression(query: TextQuery) -> tuple[str, str]:
+    """(FTS5 expression of the query, or "" for all works; FTS5 expression of
+    works to take out of all of them, or "")."""
+    wanted, excluded = _match_expression(query)
+    if wanted:
+        return (f"({wanted}) NOT ({excluded})" if excluded else wanted), ""
+    return "", excluded
+
+
 def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     """Ids of the works the query matches (`within` is PostgreSQL's
     shortcut: FTS5 checks a list of ids one by one, slower than matching)."""
-    wanted, excluded = _match_expression(query)
-    if wanted:
-        expression = f"({wanted}) NOT ({excluded})" if excluded else wanted
+    expression, excluded = _expression(query)
+    if expression:
         sql, params = "SELECT rowid FROM search_text WHERE search_text MATCH %s", [expression]
     elif excluded:
         # FTS5 has no "everything but": the works, less those with the excluded words.
@@ -104,17 +114,20 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     return np.fromstring(ids or "", dtype=np.int64, sep=",")
 
 
-def scores(query: TextQuery, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(work ids, bm25 scores, higher is better) for those of `ids` that
-    match, and maybe for other matching works too."""
-    wanted, excluded = _match_expression(query)
-    if not wanted or not len(ids):
-        return np.empty(0, np.int64), np.empty(0, np.float64)
+def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, bm25 scores, higher is better) of the works the query matches,
+    in one pass over the index."""
+    expression, _ = _expression(query)
+    if not expression:
+        found = match(query, within)
+        return found, np.zeros(len(found), dtype=np.float64)
     with connection.cursor() as cursor:
-        cursor.execute(_SCORES, [wanted, int(ids.min()), int(ids.max())])
-        rows = cursor.fetchall()
-    found = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    return found, np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
+        cursor.execute(_RANKED, [expression])
+        ids, scores = cursor.fetchone()
+    return (
+        np.fromstring(ids or "", dtype=np.int64, sep=","),
+        np.fromstring(scores or "", dtype=np.float64, sep=","),
+    )
 
 
 def shown_texts(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -20,11 +20,12 @@ _SEPARATOR = " \ue000 "
 # match in the title counts most. bm25 is lower for a better match.
 # Ids and scores as two strings: a row per work would take three times as
 # long. ORDER BY and LIMIT keep SQLite from folding the inner query into the
-# outer, where bm25 cannot run.
+# outer, where bm25 cannot run. FTS5 repeats the whole match for each rowid
+# an IN list names, so a few works are scored by their ids' range instead.
 _RANKED = (
     "SELECT group_concat(id), group_concat(score) FROM (SELECT rowid AS id,"
     " -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0) AS score FROM search_text"
-    " WHERE search_text MATCH %s ORDER BY rowid LIMIT -1)"
+    " WHERE search_text MATCH %s AND rowid BETWEEN %s AND %s ORDER BY rowid LIMIT -1)"
 )
 _INSERT = (
     "INSERT INTO search_text (rowid, title, creators, tags, summary, body, summary_shown,"
@@ -116,13 +117,19 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, bm25 scores, higher is better) of the works the query matches,
-    in one pass over the index."""
+    in one pass over the index; with `within`, at least those of them it
+    matches."""
     expression, _ = _expression(query)
     if not expression:
         found = match(query, within)
         return found, np.zeros(len(found), dtype=np.float64)
+    low, high = -(2**63), 2**63 - 1  # every work
+    if within is not None:
+        if not len(within):
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        low, high = int(within[0]), int(within[-1])  # sorted
     with connection.cursor() as cursor:
-        cursor.execute(_RANKED, [expression])
+        cursor.execute(_RANKED, [expression, low, high])
         ids, scores = cursor.fetchone()
     return (
         np.fromstring(ids or "", dtype=np.int64, sep=","),

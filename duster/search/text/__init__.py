@@ -98,8 +98,12 @@ def text_match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray
 def text_ranked(
     query: TextQuery, within: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, scores): the works `text_match` finds, each with how well it
-    matches (float64, higher is better), found and scored in one pass."""
+    """(ids, scores): the works `text_match` finds, sorted, each with how
+    well it matches (float64, higher is better), found and scored in one
+    pass. Without a wanted term nothing ranks: every score is 0."""
+    if query.is_empty():
+        found = text_match(query, within)
+        return found, np.zeros(len(found), dtype=np.float64)
     found, scores = _backend().ranked(query, within)
     if within is not None:
         kept = np.isin(found, within, assume_unique=True)
@@ -109,11 +113,10 @@ def text_ranked(
 
 def scores_of(ids: np.ndarray, found: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """The scores of `ids` (aligned with them) from those of the works
-    `found`; 0 for a work not among them."""
+    `found` (sorted, as `text_ranked` returns them); 0 for a work not among
+    them."""
     aligned = np.zeros(len(ids), dtype=np.float64)
     if len(found):
-        order = np.argsort(found, kind="stable")
-        found, scores = found[order], scores[order]
         at = np.minimum(np.searchsorted(found, ids), len(found) - 1)
         hit = found[at] == ids
         aligned[hit] = scores[at[hit]]

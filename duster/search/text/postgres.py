@@ -201,11 +201,8 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, ts_rank_cd scores, higher is better) of the works the query
-    matches, in one query."""
-    if query.is_empty():
-        found = match(query, within)
-        return found, np.zeros(len(found), dtype=np.float64)
+    """(ids, ts_rank_cd scores, higher is better) of the works a query with
+    wanted terms matches, in one query."""
     ids, ranks = _fetch(*_matching(query, within, ranked=True))
     found = np.fromstring(ids or "", dtype=np.int64, sep=",")
     scores = np.fromstring(ranks or "", dtype=np.float64, sep=",")

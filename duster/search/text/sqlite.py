@@ -77,17 +77,11 @@ def _phrase(term: Term) -> str:
     return f"{term.field} : ({phrase})" if term.field else f"({phrase})"
 
 
-def _match_expression(query: TextQuery) -> tuple[str, str]:
-    """(FTS5 expression of the wanted terms, of the excluded ones), either maybe ""."""
-    wanted = " AND ".join(_phrase(t) for t in query.terms if not t.negated)
-    excluded = " OR ".join(_phrase(t) for t in query.terms if t.negated)
-    return wanted, excluded
-
-
 def _expression(query: TextQuery) -> tuple[str, str]:
     """(FTS5 expression of the query, or "" for all works; FTS5 expression of
     works to take out of all of them, or "")."""
-    wanted, excluded = _match_expression(query)
+    wanted = " AND ".join(_phrase(t) for t in query.terms if not t.negated)
+    excluded = " OR ".join(_phrase(t) for t in query.terms if t.negated)
     if wanted:
         return (f"({wanted}) NOT ({excluded})" if excluded else wanted), ""
     return "", excluded
@@ -116,13 +110,10 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, bm25 scores, higher is better) of the works the query matches,
-    in one pass over the index; with `within`, at least those of them it
-    matches."""
+    """(ids, bm25 scores, higher is better) of the works a query with wanted
+    terms matches, in one pass over the index; with `within`, at least those
+    of them it matches."""
     expression, _ = _expression(query)
-    if not expression:
-        found = match(query, within)
-        return found, np.zeros(len(found), dtype=np.float64)
     low, high = -(2**63), 2**63 - 1  # every work
     if within is not None:
         if not len(within):

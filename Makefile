@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+THREADS ?= 1
+ACCESS_LOG ?= 0
 export DJANGO_SETTINGS_MODULE := duster.settings
 
 .PHONY: run test lint format bench bench-load bench-community bench-downloads bench-efiction migrations-check deploy-check clean
@@ -24,8 +26,7 @@ $(VENV)/.installed-dev: requirements/base.txt requirements/dev.txt | $(BIN)/pyth
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $(VENV)/.installed-base $@
 
-# gunicorn's sync workers measured best on a 2-core machine (bench/README.md,
-# "Worker class"); GUNICORN_CMD_ARGS="--worker-class gthread --threads 4" tries another.
+# granian serves; bin/serve says how (WORKERS, THREADS, ACCESS_LOG).
 run: $(VENV)/.installed-base
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -34,8 +35,7 @@ run: $(VENV)/.installed-base
 	$(BIN)/python -m duster.lib.supervise --name "task worker" -- \
 		$(BIN)/python manage.py task_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/gunicorn duster.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--access-logfile - --forwarded-allow-ips=127.0.0.1
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) THREADS=$(THREADS) ACCESS_LOG=$(ACCESS_LOG) bin/serve
 
 test: $(VENV)/.installed-dev
 	bin/install-test-tools

@@ -1,5 +1,5 @@
 """Comments and kudos under load (issue 11, "Reliability"): `make run`'s server
-(gunicorn, 2 sync workers) on its own database, 50 logged-in members posting
+(2 workers) on its own database, 50 logged-in members posting
 comments and leaving kudos for 60 s, then every answer reconciled with the
 rows. See bench/README.md, "Comments and kudos under load".
 
@@ -26,7 +26,7 @@ from bench.load.setup import BENCH_DIR
 from bench.load.wrk import BROWSER, cpu_seconds, goal, process_tree
 
 COMMUNITY_DIR = BENCH_DIR / "community"
-LOG_NAME = "community-gunicorn.log"
+LOG_NAME = "community-server.log"
 PASSWORD = "bench-community-password"
 # Raised for the benchmark: 50 members posting flat out would hit the limits.
 RATE_LIMITS = {"COMMENT_MEMBER_PER_MINUTE": "1000000", "COMMENT_GUEST_PER_HOUR": "1000000"}
@@ -196,7 +196,7 @@ def cookies_from(headers: Iterable[str]) -> dict[str, str]:
 
 
 # Clients: members speaking HTTP/1.1 as a browser does (one connection per
-# request: sync workers close it), cookies and CSRF token included.
+# request), cookies and CSRF token included.
 
 
 class Member:
@@ -399,7 +399,7 @@ def main() -> None:
     members = [Member(port, u.pk, u.username) for u in archive["members"]]
     with duster.serving(env, port, ready="/account/login/", log_name=LOG_NAME) as master:
         logins(members)
-        print(f"Duster at 127.0.0.1:{port} (2 sync workers), {len(members)} members logged in")
+        print(f"Duster at 127.0.0.1:{port} (2 workers), {len(members)} members logged in")
         print(f"{limits}; writing for {args.seconds:g} s, kudos share {args.kudos_share:.2f}")
         roots = [master, *database_pids()]
         workers = process_tree([master]) - {master}
@@ -416,20 +416,20 @@ def main() -> None:
     sent = max(1, len(outcomes))
     print(
         f"CPU per write sent: server {server_cpu * 1000 / sent:.1f} ms "
-        f"({'gunicorn + PostgreSQL' if len(roots) > 1 else 'gunicorn, SQL included'}, "
+        f"({'server + PostgreSQL' if len(roots) > 1 else 'server, SQL included'}, "
         f"{100 * server_cpu / seconds:.0f}% of a core), "
         f"the clients {client_cpu * 1000 / sent:.1f} ms ({100 * client_cpu / seconds:.0f}%)"
     )
     if len(roots) > 1:
         print(
-            f"  of which gunicorn {(server_cpu - database_cpu) * 1000 / sent:.1f} ms, "
+            f"  of which the server {(server_cpu - database_cpu) * 1000 / sent:.1f} ms, "
             f"PostgreSQL {database_cpu * 1000 / sent:.1f} ms"
         )
     ceiling = (os.cpu_count() or 1) * sent / max(server_cpu + client_cpu, 1e-9)
     print(f"  at that CPU per write, all {os.cpu_count()} cores would serve {ceiling:.0f} writes/s")
     wall = len(workers) * seconds / 100
     print(
-        f"gunicorn's {len(workers)} workers: {running / wall:.0f}% of the time on a CPU, "
+        f"the server's {len(workers)} workers: {running / wall:.0f}% of the time on a CPU, "
         f"{waiting / wall:.0f}% waiting for one (other programs' turn), "
         f"{100 - (running + waiting) / wall:.0f}% blocked (locks, sockets, between requests)"
     )

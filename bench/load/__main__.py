@@ -1,4 +1,4 @@
-"""Duster under load: `make run`'s server (gunicorn, 2 workers) on a generated
+"""Duster under load: `make run`'s server (granian, 2 workers) on a generated
 archive, driven by wrk against the pages guests and members read most and a
 static file of the same server, targets interleaved over rounds.
 

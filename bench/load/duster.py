@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -146,24 +145,14 @@ def serving(
     port: int,
     *,
     ready: str = f"/static/{STATIC_COPY}",
-    log_name: str = "load-gunicorn.log",
+    log_name: str = "load-server.log",
 ) -> Iterator[int]:
-    """gunicorn on 127.0.0.1:`port` with `make run`'s options (its access log
-    to /dev/null, its own output to `log_name` under the var directory), ready
-    when the path `ready` answers; yields the master's pid and stops it on
-    the way out."""
+    """`make run`'s server (bin/serve) on 127.0.0.1:`port`, its output to
+    `log_name` under the var directory, ready when the path `ready` answers;
+    yields the server's pid and stops it on the way out."""
     connection.close()
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "duster.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--access-logfile",
-        "/dev/null",
-        "--forwarded-allow-ips=127.0.0.1",
-    ]
+    command = [str(ROOT / "bin" / "serve")]
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(WORKERS)}
     log = open(Path(settings.VAR_DIR) / log_name, "w")  # noqa: SIM115
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -155,9 +155,9 @@ def cpu_seconds(roots: Sequence[int]) -> float:
 
 
 def settle(roots: Sequence[int], seconds: float = 60) -> None:
-    """Wait until the servers are idle: a server that closes connections
-    (gunicorn's sync workers) still works through requests wrk gave up on, and
-    that time must not count against the next target."""
+    """Wait until the servers are idle: a server still works through
+    requests wrk gave up on, and that time must not count against the next
+    target."""
     deadline = time.monotonic() + seconds
     last = cpu_seconds(roots)
     while time.monotonic() < deadline:

@@ -1,5 +1,6 @@
 """What a request says about who sent it and which site it reached."""
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -24,6 +25,7 @@ def client_address(request) -> str | None:
     return address_key(address)
 
 
+@functools.lru_cache(maxsize=4096)
 def address_key(address: str) -> str | None:
     """An IPv4 address as it is, an IPv6 one as its /64 network; text that is
     no address, cut short (None when empty)."""

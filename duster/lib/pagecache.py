@@ -327,11 +327,10 @@ def _answer_not_modified(response_headers: dict[str, str]) -> HttpResponse:
 
 def _record_hit(request, work_id: int) -> None:
     from duster.accounts.client import client_address
-    from duster.works.models import Work
     from duster.works.services.hits import hit_visitor, work_record_hit
 
     visitor = hit_visitor(user=None, address=client_address(request) or "")
-    work_record_hit(work=Work(pk=work_id), visitor=visitor)
+    work_record_hit(work_pk=work_id, visitor=visitor)
 
 
 def _serve(request, entry: dict[str, Any]) -> HttpResponse:

@@ -56,10 +56,10 @@ def hits(work) -> int:
 
 def test_a_visitor_counts_once_a_day_across_app_servers(redis_cache):
     work = make_work(make_user())
-    assert work_record_hit(work=work, visitor="guest:203.0.113.5")
+    assert work_record_hit(work_pk=work.pk, visitor="guest:203.0.113.5")
     # Another app server process asks the same Redis: the visitor is known.
-    assert not work_record_hit(work=work, visitor="guest:203.0.113.5")
-    assert work_record_hit(work=work, visitor="user:42")
+    assert not work_record_hit(work_pk=work.pk, visitor="guest:203.0.113.5")
+    assert work_record_hit(work_pk=work.pk, visitor="user:42")
     assert hits(work) == 2
 
 

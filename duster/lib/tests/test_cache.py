@@ -58,6 +58,22 @@ def test_delete_touch_incr_and_clear(cache):
     assert cache.get("a") is None and cache.entry_count() == 0
 
 
+def test_get_many_reads_live_entries_in_one_statement_per_500_keys(tmp_path):
+    cache = make_cache(tmp_path / "cache.sqlite3", MAX_ENTRIES=10_000)
+    cache.set_many({f"key{n}": n for n in range(1_200)})
+    cache.set("soon", "gone", timeout=0.01)
+    time.sleep(0.02)
+    statements = []
+    cache._db().set_trace_callback(statements.append)
+    found = cache.get_many([*(f"key{n}" for n in range(1_200)), "soon", "missing"])
+    assert found == {f"key{n}": n for n in range(1_200)}
+    assert len(statements) == 3
+    assert cache.get_many([]) == {}
+    cache.set("version", "v1", version=2)
+    assert cache.get_many(["version"], version=2) == {"version": "v1"}
+    assert cache.get_many(["version"]) == {}
+
+
 def test_the_count_stays_right_after_a_clear(cache):
     cache.set_many({"a": 1, "b": 2, "c": 3})
     cache.clear()

@@ -27,7 +27,7 @@ def test_a_hit_reorders_a_hits_sort_on_the_next_search():
     writer = make_user()
     first, second = make_work(writer), make_work(writer)
     assert by_hits() == [second.pk, first.pk]  # no hits: the newer first
-    assert work_record_hit(work=first, visitor="guest:1")
+    assert work_record_hit(work_pk=first.pk, visitor="guest:1")
     assert by_hits() == [first.pk, second.pk]
 
 

@@ -20,6 +20,7 @@ work's daily hits stay within about half a percent of its distinct visitors
 even at 100,000 a day.
 """
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -51,6 +52,13 @@ def hit_visitor(*, user: Any, address: str) -> str:
     """Who counts as one visitor: a user id, or a guest's address (an IPv6 /64)."""
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
+    return _guest_visitor(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _guest_visitor(address: str) -> str:
+    """Remembered per address: every view of a cached page asks, and parsing
+    the address costs more than the rest of serving one."""
     key = address_key(address)  # an address, or an IPv6 /64 already
     try:
         ipaddress.ip_network(key or "")
@@ -59,26 +67,26 @@ def hit_visitor(*, user: Any, address: str) -> str:
     return f"guest:{key}"
 
 
-def work_record_hit(*, work: Work, visitor: str) -> bool:
-    """Count a view of `work` by `visitor` (see hit_visitor). True when it was
+def work_record_hit(*, work_pk: int, visitor: str) -> bool:
+    """Count a view of the work `work_pk` by `visitor` (see hit_visitor). True when it was
     the visitor's first of the day and so added to the work's hits."""
     try:
-        gain = hit_remember(work_pk=work.pk, visitor=visitor)
+        gain = hit_remember(work_pk=work_pk, visitor=visitor)
     except (sqlite3.Error, RedisError) as error:
         # The cache is busy or away: the page matters more than one hit.
-        logger.warning("Hit on work %s not counted: %s", work.pk, error)
+        logger.warning("Hit on work %s not counted: %s", work_pk, error)
         return False
     if not gain:
         return False
     try:
         with transaction.atomic():
-            Work.objects.filter(pk=work.pk).update(hits=F("hits") + gain)
-            works_changed.send(sender=None, work_ids={work.pk}, text=False)
+            Work.objects.filter(pk=work_pk).update(hits=F("hits") + gain)
+            works_changed.send(sender=None, work_ids={work_pk}, text=False)
     except OperationalError as error:
         # A long write elsewhere holds SQLite's lock: the page matters more than one hit.
         if "locked" not in str(error).lower():
             raise
-        logger.warning("Hit on work %s not counted: %s", work.pk, error)
+        logger.warning("Hit on work %s not counted: %s", work_pk, error)
         return False
     return True
 
@@ -91,6 +99,10 @@ def hit_remember(*, work_pk: int, visitor: str) -> int:
     digest = hashlib.blake2b(f"{work_pk}|{today}|{visitor}".encode(), digest_size=4).digest()
     backend = caches["default"]
     if hasattr(backend, "atomic_update"):  # duster.lib.cache.SQLiteCache
+        # A record only grows during its day: a visitor found in it needs no write
+        # lock, which every app process would otherwise queue for on each view.
+        if _take(backend.get(key), digest)[0] is None:
+            return 0
         return backend.atomic_update(key, lambda record: _take(record, digest), RECORD_SECONDS)
     if isinstance(backend, RedisCache):
         return _redis_take(backend, key, digest)

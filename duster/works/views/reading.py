@@ -81,7 +81,7 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
         }
         return render(request, "works/adult_notice.html", context)
     if not work.is_creator(request.user) and not preview:
-        work_record_hit(work=work, visitor=_visitor(request))
+        work_record_hit(work_pk=work.pk, visitor=_visitor(request))
     full_work = len(shown) > 1 or len(chapters) == 1
     index = None if full_work else chapters.index(shown[0])
     context = {

@@ -2,10 +2,16 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, request):
     """Fast hashing, tasks run at once, a private cache per test, no copy
-    of the search index on disk (each test's database is new)."""
+    of the search index on disk (each test's database is new), static files
+    by their own names whether or not `make run` collected them already."""
     settings.SEARCH_INDEX_DIR = ""
+    if not request.node.get_closest_marker("collected_static"):
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.CACHES = {

@@ -188,6 +188,7 @@ def test_no_stylesheet_fetches_from_elsewhere():
 
 
 @pytest.mark.django_db
+@pytest.mark.collected_static
 def test_static_files_have_hashed_names_and_long_cache_lives(tmp_path):
     """As `make run` serves them: collected, hashed by the manifest storage,
     served by WhiteNoise, cached for a year and marked immutable."""

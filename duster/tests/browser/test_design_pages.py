@@ -62,7 +62,7 @@ from duster.works.services.chapters import chapter_update
 
 # The marker makes pytest-django set up the test database; the data itself is
 # made once for the module by the `served` fixture.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db, pytest.mark.collected_static]
 
 # Hashed by ManifestStaticFilesStorage: name.0123456789ab.ext
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[A-Za-z0-9]+$")

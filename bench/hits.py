@@ -73,7 +73,7 @@ def backends(file_max: int) -> list[tuple[str, dict, int]]:
             (
                 "redis",
                 {
-                    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "BACKEND": "duster.lib.cache.RedisCache",
                     "LOCATION": REDIS_URL,
                     "KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
                 },

@@ -33,6 +33,7 @@ PAGE_CACHE_SHARED_SECONDS is set), and `If-None-Match` gets a 304. See the
 README's "Putting a cache in front" for nginx and CDNs.
 """
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -48,7 +49,7 @@ from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse, HttpResponseNotModified
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 
@@ -262,19 +263,25 @@ def _page_key(request, variant: str) -> str | None:
     return PREFIX + "p:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
 
 
-def _dependencies(request) -> tuple[list[str], int | None] | None:
+def _dependencies(request) -> tuple[tuple[str, ...], int | None] | None:
     """The dependencies of the page a request asks for, and the work whose
     hit a view of it counts; None for a page that is not kept."""
+    return _page_of(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=8192)
+def _page_of(path: str, urlconf: str) -> tuple[tuple[str, ...], int | None] | None:
+    # Remembered per path: resolving costs more than serving a cached page.
     try:
-        match = resolve(request.path_info)
+        match = resolve(path, urlconf)
     except Resolver404:
         return None
     if match.url_name in WORK_PAGES and "pk" in match.kwargs:
         work_id = int(match.kwargs["pk"])
         hit = work_id if match.url_name in HIT_PAGES else None
-        return [ALL, work_dependency(work_id)], hit
+        return (ALL, work_dependency(work_id)), hit
     if match.url_name in LIST_PAGES:
-        return [ALL, LISTS], None
+        return (ALL, LISTS), None
     return None
 
 
@@ -376,10 +383,14 @@ def _store(request, response, key: str, versions: dict[str, str], hit: int | Non
     _cache().set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
-def _current(entry: dict[str, Any]) -> bool:
-    versions = entry["versions"]
-    found = _cache().get_many([_version_key(d) for d in versions])
-    return all(found.get(_version_key(d)) == v for d, v in versions.items())
+def _stored(key: str, dependencies: Iterable[str]) -> dict[str, Any] | None:
+    """The page stored under `key` if it is current: one `get_many` reads it
+    and its dependencies' versions (one round trip to Redis)."""
+    version_keys = {_version_key(d): d for d in dependencies}
+    found = _cache().get_many([key, *version_keys])
+    entry = found.get(key)
+    current = {d: found.get(version_key) for version_key, d in version_keys.items()}
+    return entry if entry is not None and entry["versions"] == current else None
 
 
 class PageCacheMiddleware:
@@ -395,13 +406,13 @@ class PageCacheMiddleware:
         key = _page_key(request, variant) if variant is not None else None
         if key is None:
             return self._private(request, self.get_response(request))
-        entry = _cache().get(key)
-        if entry is not None and _current(entry):
-            return _serve(request, entry)
         page = _dependencies(request)
         if page is None:
             return self._private(request, self.get_response(request))
         dependencies, hit = page
+        entry = _stored(key, dependencies)
+        if entry is not None:
+            return _serve(request, entry)
         versions = dependency_versions(dependencies)  # before the view reads anything
         response = self.get_response(request)
         if not _storable(request, response):

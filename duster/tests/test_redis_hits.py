@@ -30,7 +30,7 @@ def redis_cache(settings):
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "duster.lib.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
@@ -119,3 +119,13 @@ def test_app_servers_racing_on_one_record_lose_no_visitor(redis_cache):
     for server in range(4):
         for number in range(300):
             assert not hit_remember(work_pk=work.pk, visitor=f"guest:{server}:{number}")
+
+
+def test_the_redis_cache_keeps_one_client_per_server_and_works_as_djangos(redis_cache):
+    """Building a redis.Redis costs more than a round trip: one per server."""
+    assert redis_cache._cache.get_client() is redis_cache._cache.get_client(write=True)
+    redis_cache.set_many({"a": {"title": "Lamplight"}, "b": 2})
+    assert redis_cache.get_many(["a", "b", "missing"]) == {"a": {"title": "Lamplight"}, "b": 2}
+    assert redis_cache.incr("b") == 3
+    redis_cache.delete_many(["a", "b"])
+    assert redis_cache.get("a") is None

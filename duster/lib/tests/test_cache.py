@@ -63,7 +63,7 @@ def test_get_many_reads_live_entries_in_one_statement_per_500_keys(tmp_path):
     cache.set_many({f"key{n}": n for n in range(1_200)})
     cache.set("soon", "gone", timeout=0.01)
     time.sleep(0.02)
-    statements = []
+    statements: list[str] = []
     cache._db().set_trace_callback(statements.append)
     found = cache.get_many([*(f"key{n}" for n in range(1_200)), "soon", "missing"])
     assert found == {f"key{n}": n for n in range(1_200)}

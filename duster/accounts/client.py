@@ -25,11 +25,16 @@ def client_address(request) -> str | None:
     return address_key(address)
 
 
-@functools.lru_cache(maxsize=4096)
 def address_key(address: str) -> str | None:
     """An IPv4 address as it is, an IPv6 one as its /64 network; text that is
     no address, cut short (None when empty)."""
     address = address.strip()
+    # Remembered (every cached page's hit asks), but never text longer than any address.
+    return _address_key(address) if len(address) <= 64 else address[:64]
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_key(address: str) -> str | None:
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

@@ -266,12 +266,14 @@ def _page_key(request, variant: str) -> str | None:
 def _dependencies(request) -> tuple[tuple[str, ...], int | None] | None:
     """The dependencies of the page a request asks for, and the work whose
     hit a view of it counts; None for a page that is not kept."""
-    return _page_of(request.path_info, get_urlconf() or settings.ROOT_URLCONF)
+    path, urlconf = request.path_info, get_urlconf() or settings.ROOT_URLCONF
+    # Remembered per path (resolving costs more than serving a cached page),
+    # but no path longer than any page's.
+    return _page_of(path, urlconf) if len(path) <= 200 else _page_of.__wrapped__(path, urlconf)
 
 
 @functools.lru_cache(maxsize=8192)
 def _page_of(path: str, urlconf: str) -> tuple[tuple[str, ...], int | None] | None:
-    # Remembered per path: resolving costs more than serving a cached page.
     try:
         match = resolve(path, urlconf)
     except Resolver404:

@@ -300,7 +300,7 @@ def _dumps(value: Any) -> bytes:
 class _RedisCacheClient(DjangoRedisCacheClient):
     """Django's client, keeping one redis.Redis per connection pool: Django
     makes a new one for every operation, and building it (its table of reply
-    handlers) cost more than the round trip itself, about 0.2 ms."""
+    handlers) cost about 0.1 ms of CPU per call here (bench/README.md)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

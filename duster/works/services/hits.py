@@ -20,7 +20,6 @@ work's daily hits stay within about half a percent of its distinct visitors
 even at 100,000 a day.
 """
 
-import functools
 import hashlib
 import ipaddress
 import logging
@@ -52,13 +51,6 @@ def hit_visitor(*, user: Any, address: str) -> str:
     """Who counts as one visitor: a user id, or a guest's address (an IPv6 /64)."""
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return _guest_visitor(address)
-
-
-@functools.lru_cache(maxsize=4096)
-def _guest_visitor(address: str) -> str:
-    """Remembered per address: every view of a cached page asks, and parsing
-    the address costs more than the rest of serving one."""
     key = address_key(address)  # an address, or an IPv6 /64 already
     try:
         ipaddress.ip_network(key or "")

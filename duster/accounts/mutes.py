@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, QueryDict
 
 from duster.accounts.models import Mute, SavedSearch, User
+from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.search.params import WorkSearch
 from duster.tags.models import Tag, tag_key
 from duster.tags.selectors import canonical_of, tag_for_reader
@@ -38,14 +39,22 @@ class Mutes:
 
 
 NO_MUTES = Mutes()
+# Kept mutes are never stale; this only bounds how long unused ones stay.
+MUTES_SECONDS = 3600
 
 
 def mutes_of(user) -> Mutes:
-    """What `user` muted, in one query (none for guests). A muted tag that a
-    wrangler has since made a synonym counts as its canonical tag, which is
-    what works are filtered under."""
+    """What `user` muted (none for guests). A muted tag that a wrangler has
+    since made a synonym counts as its canonical tag, which is what works
+    are filtered under. Kept in the cache until a mute or a tag is written
+    (any write to the accounts or tags tables moves the lists' version), so
+    most pages read it without a query."""
     if user is None or not user.is_authenticated:
         return NO_MUTES
+    return kept_while_lists_unchanged(f"mutes:{user.pk}", lambda: _mutes_read(user), MUTES_SECONDS)
+
+
+def _mutes_read(user) -> Mutes:
     rows = Mute.objects.filter(user=user).values_list(
         Coalesce("tag__merger_id", "tag_id"), "muted_user_id"
     )

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from duster.images.models import Image, ImageHostPolicy
 from duster.images.policy import forget_policy
+from duster.lib.pagecache import pages_changed
 
 
 @receiver(post_delete, sender=Image)
@@ -23,3 +24,5 @@ def _forget_policy(sender, **kwargs) -> None:
     # in case another request cached the old one in between.
     forget_policy()
     transaction.on_commit(forget_policy)
+    # Outside images show as images or as links: every kept page may change.
+    pages_changed(everything=True)

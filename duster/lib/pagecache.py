@@ -137,19 +137,34 @@ def dependency_versions(dependencies: Iterable[str]) -> dict[str, str]:
     return {keys[key]: value for key, value in found.items()}
 
 
-def kept_while_lists_unchanged(key: str, compute: Callable[[], Any], timeout: int) -> Any:
-    """compute(), kept in the cache until anything a list shows changes: the
-    key holds the "lists" version, which every write to works, tags or
-    accounts moves, so what is kept is never stale. The version is read
-    first: a value made from rows that changed meanwhile is filed under the
-    old version and never read."""
-    version = dependency_versions([LISTS])[LISTS]
-    full_key = f"{PREFIX}kept:{version}:{key}"
-    value = _cache().get(full_key)
-    if value is None:
-        value = compute()
-        _cache().set(full_key, value, timeout)
+def kept_while_unchanged(
+    key: str, dependencies: Iterable[str], compute: Callable[[], Any], timeout: int
+) -> Any:
+    """compute(), kept in the cache until any of `dependencies` changes (the
+    versions cached pages are checked against), so what is kept is never
+    stale. The versions are read first: a value made from rows that
+    changed meanwhile is filed under the old versions and never read."""
+    dependencies = tuple(dependencies)
+    full_key = f"{PREFIX}kept:{key}"
+    entry = _stored(full_key, dependencies)
+    if entry is not None:
+        return entry["value"]
+    versions = dependency_versions(dependencies)
+    value = compute()
+    _cache().set(full_key, {"versions": versions, "value": value}, timeout)
     return value
+
+
+def kept_while_lists_unchanged(key: str, compute: Callable[[], Any], timeout: int) -> Any:
+    """compute(), kept until anything a list shows changes: every write to
+    works, tags or accounts moves the "lists" version."""
+    return kept_while_unchanged(key, (LISTS,), compute, timeout)
+
+
+def work_page_dependencies(work_id: int) -> tuple[str, ...]:
+    """What a work's own pages (work, chapter, entire work, navigate) depend
+    on: anything shown on them changing bumps one of these."""
+    return (ALL, work_dependency(work_id))
 
 
 def _bump(dependencies: Iterable[str]) -> None:
@@ -281,7 +296,7 @@ def _page_of(path: str, urlconf: str) -> tuple[tuple[str, ...], int | None] | No
     if match.url_name in WORK_PAGES and "pk" in match.kwargs:
         work_id = int(match.kwargs["pk"])
         hit = work_id if match.url_name in HIT_PAGES else None
-        return (ALL, work_dependency(work_id)), hit
+        return work_page_dependencies(work_id), hit
     if match.url_name in LIST_PAGES:
         return (ALL, LISTS), None
     return None

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from duster.accounts.models import Pseud
 from duster.accounts.services import pseud_save
+from duster.images.models import ImageHostPolicy
 from duster.tags.models import Tag
 from duster.testing.factories import make_series, make_user, make_work
 from duster.works.models import Work, WorkState
@@ -385,3 +386,13 @@ def test_cached_guest_pages_cost_no_queries_in_a_bigger_archive(client, author):
         make_work(author, title=f"More {number}", chapters=2, freeforms=[f"T{number}"])
     for url in urls:
         assert "More 14" in cached(client, url)
+
+
+def test_outside_image_hosts_allowed_show_at_once(client, work):
+    chapter = work.chapters.get(position=1)
+    image = '<p><img src="https://i.example.org/map.png" alt="The map"></p>'
+    chapter_update(chapter=chapter, fields={"body": image}, version=chapter.version)
+    assert "outside image, not loaded" in cached(client, work.get_absolute_url())
+    ImageHostPolicy(allowed_hosts="i.example.org").save()
+    html = client.get(work.get_absolute_url()).content.decode()
+    assert '<img src="https://i.example.org/map.png"' in html

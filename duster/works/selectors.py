@@ -19,11 +19,18 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from duster.lib.pagecache import kept_while_lists_unchanged
+from duster.accounts.models import User
+from duster.lib.pagecache import (
+    LISTS,
+    kept_while_lists_unchanged,
+    kept_while_unchanged,
+    work_page_dependencies,
+)
 from duster.tags.models import FilterTagging, Tag, TagType
 from duster.works.models import (
     Chapter,
@@ -129,6 +136,71 @@ def series_places(work: Work, user) -> list[SeriesPlace]:
             )
         )
     return places
+
+
+@dataclass
+class Reading:
+    """A work as its reading pages show it to one reader: the work, the
+    chapters they may read, and its places in series."""
+
+    work: Work
+    chapters: list[Chapter]
+    series_places: list[SeriesPlace]
+
+
+@dataclass
+class _MembersReading:
+    """The reading every member sees who is not in `creators` (None: those
+    members may not see the work), and the users who see more than that:
+    the accepted creators of the work and of the works in its series (their
+    drafts and anonymous works are theirs to see)."""
+
+    reading: Reading | None
+    creators: frozenset[int]
+
+
+def reading_for(pk: int, user) -> Reading:
+    """The work `pk` as its reading pages show it to `user`; else 404.
+
+    Every member sees the same, but for the creators of the work or of a
+    work in its series: that reading is built once and kept until the work
+    changes or anything is written to the works, tags or accounts tables
+    (the versions of the work's cached pages and of the lists: see
+    duster.works.signals), so it is never stale, whatever wrote the rows,
+    and other processes see the change at once. Only its hit count may be
+    late, by PAGE_CACHE_SECONDS at most, as on a guest's cached page. On an
+    archive busy with writes it is rebuilt often, and costs then about what
+    it saves on a quiet one. Guests have the page cache."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    if user.is_authenticated and seconds:
+        kept = kept_while_unchanged(
+            f"members-reading:{pk}",
+            (*work_page_dependencies(pk), LISTS),
+            lambda: _members_reading(pk),
+            seconds,
+        )
+        if user.pk not in kept.creators:
+            if kept.reading is None:
+                raise Http404("No such work.")
+            return kept.reading
+    work = work_for_reader(pk, user)
+    chapters = chapters_for_reader(work, user)
+    return Reading(work, chapters, series_places(work, user))
+
+
+def _members_reading(pk: int) -> _MembersReading:
+    in_its_series = SeriesEntry.objects.filter(
+        series_id__in=SeriesEntry.objects.filter(work_id=pk).values("series_id")
+    ).values("work_id")
+    credits = Creatorship.objects.filter(Q(work_id=pk) | Q(work_id__in=in_its_series))
+    creators = frozenset(credits.filter(approved=True).values_list("pseud__user_id", flat=True))
+    member = User(pk=0)  # a member, creator of nothing
+    work = Work.objects.visible_to(member).for_reading().filter(pk=pk).first()
+    if work is None:
+        return _MembersReading(None, creators)
+    chapters = chapters_for_reader(work, member)
+    reading = Reading(work, chapters, series_places(work, member))
+    return _MembersReading(reading, creators)
 
 
 def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:

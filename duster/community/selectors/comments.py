@@ -16,9 +16,10 @@ while replies the reader can see hang under them; without any, they are left
 out. A muted writer's comments are not counted in the number shown either.
 
 Queries: two for a guest (the page's thread roots, then their rows; one
-when there are none), whatever the number of comments; a member adds their mutes and their pseuds
-(and, with muted writers, one count; a creator of a moderated work, one for
-the queue's length)."""
+when there are none), whatever the number of comments; a member adds their
+mutes and their pseuds when the cache does not hold them already (and, with
+muted writers, one count; a creator of a moderated work, one for the
+queue's length)."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,11 +33,14 @@ from duster.accounts.mutes import mutes_of
 from duster.community.choices import CommentState
 from duster.community.models import Comment
 from duster.community.services.comments import creator_user_ids, mark_visible
+from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.lib.urls import fast_reverse, parse_id
 from duster.works.models import CommentPolicy, Work
 from duster.works.selectors import work_for_reader
 
 THREADS_PER_PAGE = 50
+# Kept pseuds are never stale; this only bounds how long unused ones stay.
+PSEUDS_SECONDS = 3600
 PAGE_PARAM = "comments_page"
 
 # The columns a comment on a page needs, with its writer's byline.
@@ -259,14 +263,22 @@ def comments_page_context(request, *, work, chapters, shown, full_work: bool) ->
         "comment_login_url": _login_url(request),
     }
     if form_state == "form":
-        context["comment_pseuds"] = list(
-            Pseud.objects.filter(user=member).order_by("-is_default", "name")
-        )
+        context["comment_pseuds"] = _pseuds_of(member)
     if creator and work.moderated_comments:
         context["comment_queue_count"] = Comment.objects.filter(
             work_id=work.pk, state=CommentState.QUEUED
         ).count()
     return context
+
+
+def _pseuds_of(member) -> list[Pseud]:
+    """The pseuds a member may comment as, default first: kept until a pseud
+    is written (any write to the accounts tables moves the lists' version)."""
+    return kept_while_lists_unchanged(
+        f"pseuds:{member.pk}",
+        lambda: list(Pseud.objects.filter(user=member).order_by("-is_default", "name")),
+        PSEUDS_SECONDS,
+    )
 
 
 def _page_url(request, number: int) -> str:

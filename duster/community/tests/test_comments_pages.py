@@ -10,7 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from duster.accounts.models import Mute
+from duster.accounts.models import Mute, Pseud
+from duster.accounts.services import pseud_save
 from duster.community.choices import CommentState
 from duster.community.models import Comment
 from duster.community.services.comments import comment_hide, comment_post
@@ -385,3 +386,17 @@ def test_anonymous_work_creators_comment_unnamed(author, reader):
         assert "/users/author/" not in page
     reply_page = member_client(reader).get(f"{new_url(work)}?parent={reply.pk}").text
     assert "A secret." in reply_page and "/users/author/" not in reply_page
+
+
+def test_a_mute_and_a_new_pseud_show_on_the_next_page(work, reader):
+    """Mutes and pseuds are kept between a member's pages, never past a change."""
+    pest = make_user("pest")
+    comment_post(work=work, user=pest, body="Noise")
+    client = member_client(reader)
+    page = client.get(f"/works/{work.pk}/").text
+    assert "Noise" in page and 'id="comment-pseud"' not in page
+    Mute.objects.create(user=reader, muted_user=pest)
+    pseud_save(pseud=Pseud(user=reader, name="Night Reader"))
+    page = client.get(f"/works/{work.pk}/").text
+    assert "Noise" not in page
+    assert '<option value="' in page and "Night Reader</option>" in page

@@ -211,6 +211,7 @@ def test_work_page_queries_do_not_grow_with_kudos(
         kudos_leave(work=work, user=make_user(f"many{number}"))
         kudos_leave(work=work, address=f"198.51.100.{number}")
     for name, client in (("guest", guest), ("member", member)):
+        client.get(url)  # what the kudos changed built again, as the first time
         with django_assert_num_queries(counts[name]):
             page = client.get(url).content.decode()
         assert "and 11 more users and 61 guests left kudos" in page

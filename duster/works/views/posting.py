@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 from duster.lib.forms import apply_service
 from duster.works.forms import WorkForm
 from duster.works.models import Creatorship
-from duster.works.selectors import chapters_for_reader, work_for_creator
+from duster.works.selectors import (
+    Reading,
+    chapters_for_reader,
+    series_places,
+    work_for_creator,
+)
 from duster.works.services.works import (
     creatorship_respond,
     work_create,
@@ -90,7 +95,8 @@ def work_preview(request, pk: int):
     """The draft exactly as readers will see it, with the creator's buttons."""
     work = work_for_creator(pk, request.user)
     chapters = chapters_for_reader(work, request.user)
-    return _render_work(request, work, chapters, chapters, preview=True)
+    reading = Reading(work, chapters, series_places(work, request.user))
+    return _render_work(request, reading, chapters, preview=True)
 
 
 @login_required

@@ -10,12 +10,7 @@ from duster.community.page import work_page_context
 from duster.lib.reader import settings_for
 from duster.lib.urls import parse_id
 from duster.works.models import Work
-from duster.works.selectors import (
-    chapter_menu_key,
-    chapters_for_reader,
-    series_places,
-    work_for_reader,
-)
+from duster.works.selectors import Reading, chapter_menu_key, reading_for, work_for_reader
 from duster.works.services.hits import hit_visitor, work_record_hit
 
 # ?view_full_work=true shows every chapter, =false one at a time; without it
@@ -72,7 +67,8 @@ def _visitor(request) -> str:
     return hit_visitor(user=request.user, address=client_address(request) or "")
 
 
-def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter_page=False):
+def _render_work(request, reading: Reading, shown, *, preview=False, chapter_page=False):
+    work, chapters = reading.work, reading.chapters
     if _adult_notice_needed(request, work) and not preview:
         context = {
             "work": work,
@@ -80,7 +76,8 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
             "full_work_choice": "" if chapter_page else _full_work_choice(request),
         }
         return render(request, "works/adult_notice.html", context)
-    if not work.is_creator(request.user) and not preview:
+    is_creator = work.is_creator(request.user)
+    if not is_creator and not preview:
         work_record_hit(work_pk=work.pk, visitor=_visitor(request))
     full_work = len(shown) > 1 or len(chapters) == 1
     index = None if full_work else chapters.index(shown[0])
@@ -98,8 +95,8 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
         else None,
         "last_page": full_work or index == len(chapters) - 1,
         "chapter_menu_key": "" if full_work else chapter_menu_key(chapters, shown[0]),
-        "series_places": series_places(work, request.user),
-        "is_creator": work.is_creator(request.user),
+        "series_places": reading.series_places,
+        "is_creator": is_creator,
         "preview": preview,
     }
     if not preview:
@@ -113,25 +110,25 @@ def _render_work(request, work: Work, chapters, shown, *, preview=False, chapter
 
 @require_safe
 def work_detail(request, pk: int):
-    work = work_for_reader(pk, request.user)
-    chapters = chapters_for_reader(work, request.user)
+    reading = reading_for(pk, request.user)
+    chapters = reading.chapters
     if not chapters:
-        context = {"work": work, "chapters": [], "full_preface": True, "last_page": True}
+        context = {"work": reading.work, "chapters": [], "full_preface": True, "last_page": True}
         return render(request, "works/work_detail.html", context)
     shown = chapters if _wants_full_work(request) else chapters[:1]
-    return _render_work(request, work, chapters, shown)
+    return _render_work(request, reading, shown)
 
 
 @require_safe
 def chapter_detail(request, pk: int, chapter_id: int):
-    work = work_for_reader(pk, request.user)
-    chapters = chapters_for_reader(work, request.user)
+    reading = reading_for(pk, request.user)
+    chapters = reading.chapters
     chapter = next((c for c in chapters if c.pk == chapter_id), None)
     if chapter is None:
         raise Http404("No such chapter.")
     if len(chapters) == 1:
-        return redirect(reverse("work_detail", args=[work.pk]) + _query(request))
-    return _render_work(request, work, chapters, [chapter], chapter_page=True)
+        return redirect(reverse("work_detail", args=[pk]) + _query(request))
+    return _render_work(request, reading, [chapter], chapter_page=True)
 
 
 def _query(request) -> str:
@@ -143,8 +140,8 @@ def work_navigate(request, pk: int):
     """The chapter index, and where the chapter menu's "Go" lands: with
     ?chapter=<id> of a chapter the reader may see, that chapter; any other
     value shows the index to choose from."""
-    work = work_for_reader(pk, request.user)
-    chapters = chapters_for_reader(work, request.user)
+    reading = reading_for(pk, request.user)
+    work, chapters = reading.work, reading.chapters
     wanted = parse_id(request.GET.get("chapter", ""))
     chapter = next((c for c in chapters if c.pk == wanted), None)
     if chapter is not None:

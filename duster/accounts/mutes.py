@@ -39,8 +39,6 @@ class Mutes:
 
 
 NO_MUTES = Mutes()
-# Kept mutes are never stale; this only bounds how long unused ones stay.
-MUTES_SECONDS = 3600
 
 
 def mutes_of(user) -> Mutes:
@@ -51,7 +49,7 @@ def mutes_of(user) -> Mutes:
     most pages read it without a query."""
     if user is None or not user.is_authenticated:
         return NO_MUTES
-    return kept_while_lists_unchanged(f"mutes:{user.pk}", lambda: _mutes_read(user), MUTES_SECONDS)
+    return kept_while_lists_unchanged(f"mutes:{user.pk}", lambda: _mutes_read(user))
 
 
 def _mutes_read(user) -> Mutes:

@@ -61,8 +61,6 @@ LIST_PER_PAGE = 50
 # /opds/tags: the most used tags of each of these types.
 POPULAR_TYPES = [TagType.RELATIONSHIP, TagType.CHARACTER, TagType.FREEFORM]
 POPULAR_PER_TYPE = 50
-# Kept counts are never stale; this only bounds how long an unused set stays.
-KEPT_SECONDS = 3600
 
 
 def _page_asked(request) -> int:
@@ -325,7 +323,7 @@ def _kept_for(user, name: str, compute):
     """compute(), counted over every work of the archive, so kept in the
     cache until a list changes: one set for guests, one for members."""
     audience = "members" if user.is_authenticated else "guests"
-    return kept_while_lists_unchanged(f"opds-{name}:{audience}", compute, KEPT_SECONDS)
+    return kept_while_lists_unchanged(f"opds-{name}:{audience}", compute)
 
 
 def _series_counted(user) -> list[tuple[int, int]]:

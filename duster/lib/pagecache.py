@@ -137,8 +137,15 @@ def dependency_versions(dependencies: Iterable[str]) -> dict[str, str]:
     return {keys[key]: value for key, value in found.items()}
 
 
+# What is kept is never stale; this only bounds how long an unused value stays.
+KEPT_SECONDS = 3600
+
+
 def kept_while_unchanged(
-    key: str, dependencies: Iterable[str], compute: Callable[[], Any], timeout: int
+    key: str,
+    dependencies: Iterable[str],
+    compute: Callable[[], Any],
+    timeout: int = KEPT_SECONDS,
 ) -> Any:
     """compute(), kept in the cache until any of `dependencies` changes (the
     versions cached pages are checked against), so what is kept is never
@@ -155,7 +162,9 @@ def kept_while_unchanged(
     return value
 
 
-def kept_while_lists_unchanged(key: str, compute: Callable[[], Any], timeout: int) -> Any:
+def kept_while_lists_unchanged(
+    key: str, compute: Callable[[], Any], timeout: int = KEPT_SECONDS
+) -> Any:
     """compute(), kept until anything a list shows changes: every write to
     works, tags or accounts moves the "lists" version."""
     return kept_while_unchanged(key, (LISTS,), compute, timeout)

@@ -43,10 +43,6 @@ from duster.works.models import (
     source_fields,
 )
 
-# Kept facet counts are never stale (see tag_facets_kept); this only bounds
-# how long an unused set stays in the cache.
-FACETS_SECONDS = 3600
-
 
 def _in_series(user, work_field: str = "work_id") -> Exists:
     """What `user` sees of a series: the works they may see, but anonymous ones
@@ -183,9 +179,12 @@ def reading_for(pk: int, user) -> Reading:
             if kept.reading is None:
                 raise Http404("No such work.")
             return kept.reading
-    work = work_for_reader(pk, user)
-    chapters = chapters_for_reader(work, user)
-    return Reading(work, chapters, series_places(work, user))
+    return reading_of(work_for_reader(pk, user), user)
+
+
+def reading_of(work: Work, user) -> Reading:
+    """`work` (which `user` may see) as its reading pages show it to them."""
+    return Reading(work, chapters_for_reader(work, user), series_places(work, user))
 
 
 def _members_reading(pk: int) -> _MembersReading:
@@ -198,9 +197,7 @@ def _members_reading(pk: int) -> _MembersReading:
     work = Work.objects.visible_to(member).for_reading().filter(pk=pk).first()
     if work is None:
         return _MembersReading(None, creators)
-    chapters = chapters_for_reader(work, member)
-    reading = Reading(work, chapters, series_places(work, member))
-    return _MembersReading(reading, creators)
+    return _MembersReading(reading_of(work, member), creators)
 
 
 def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:
@@ -319,7 +316,6 @@ def tag_facets_kept(works, tag_types: list[TagType], limit: int = 30):
     return kept_while_lists_unchanged(
         f"facets:{digest.hexdigest()}",
         lambda: tag_facets(works, tag_types, limit),
-        FACETS_SECONDS,
     )
 
 

@@ -39,8 +39,6 @@ from duster.works.models import CommentPolicy, Work
 from duster.works.selectors import work_for_reader
 
 THREADS_PER_PAGE = 50
-# Kept pseuds are never stale; this only bounds how long unused ones stay.
-PSEUDS_SECONDS = 3600
 PAGE_PARAM = "comments_page"
 
 # The columns a comment on a page needs, with its writer's byline.
@@ -277,7 +275,6 @@ def _pseuds_of(member) -> list[Pseud]:
     return kept_while_lists_unchanged(
         f"pseuds:{member.pk}",
         lambda: list(Pseud.objects.filter(user=member).order_by("-is_default", "name")),
-        PSEUDS_SECONDS,
     )
 
 

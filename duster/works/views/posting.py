@@ -10,12 +10,7 @@ from django.views.decorators.http import require_POST
 from duster.lib.forms import apply_service
 from duster.works.forms import WorkForm
 from duster.works.models import Creatorship
-from duster.works.selectors import (
-    Reading,
-    chapters_for_reader,
-    series_places,
-    work_for_creator,
-)
+from duster.works.selectors import reading_of, work_for_creator
 from duster.works.services.works import (
     creatorship_respond,
     work_create,
@@ -94,9 +89,8 @@ def work_edit(request, pk: int):
 def work_preview(request, pk: int):
     """The draft exactly as readers will see it, with the creator's buttons."""
     work = work_for_creator(pk, request.user)
-    chapters = chapters_for_reader(work, request.user)
-    reading = Reading(work, chapters, series_places(work, request.user))
-    return _render_work(request, reading, chapters, preview=True)
+    reading = reading_of(work, request.user)
+    return _render_work(request, reading, reading.chapters, preview=True)
 
 
 @login_required

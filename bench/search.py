@@ -1,7 +1,7 @@
 """Search time for a fixed mix of queries on a generated archive (see bench/README.md).
 
     .venv/bin/python -m bench.search [--works 100000] [--runs 50]
-        [--database sqlite|postgres] [--keep]
+        [--database sqlite|postgres] [--keep] [--only TEXT]
 
 Each query kind runs `--runs` times with tags drawn from the corpus by a
 seeded generator (the same draws every time), through `search_works`: the
@@ -32,6 +32,9 @@ parser.add_argument("--works", type=int, default=100_000, help="works in the cor
 parser.add_argument("--runs", type=int, default=50, help="timed searches per query kind")
 parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
 parser.add_argument("--keep", action="store_true", help="reuse the corpus made last time")
+parser.add_argument(
+    "--only", default="", help="time only the kinds whose name has this in it (e.g. text)"
+)
 ARGS, _ = parser.parse_known_args()  # bench.search_upkeep shares these (and adds its own)
 
 sys.path.insert(0, str(ROOT))
@@ -242,6 +245,8 @@ def main() -> None:
     rng = random.Random(SEED)
     mix = query_mix(p, rng)
     for name, (target, draw) in mix.items():
+        if ARGS.only not in name:
+            continue
         for _ in range(WARM_UP):
             search(draw(), member)
         timed = [search(draw(), member) for _ in range(ARGS.runs)]
@@ -258,6 +263,8 @@ def main() -> None:
             failures.append(f"{name} found nothing (is the text index built?)")
     client = Client()
     for name in ("2 include, exclude, rating, complete, kudos", "text phrase"):
+        if ARGS.only not in name:
+            continue
         target, draw = mix[name]
         for _ in range(WARM_UP):
             fetch(client, draw())

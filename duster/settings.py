@@ -190,6 +190,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_NAME") or None}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's default cost of a random read (4.0) is a spinning disk's.
+    # With it, a page of works got its tags by hashing all the archive's tags
+    # (18.8 ms with 52,000 tags) instead of looking up each (1.8 ms). An empty
+    # PG_RANDOM_PAGE_COST leaves the server's setting alone.
+    _random_page_cost = env("PG_RANDOM_PAGE_COST", "1.1")
+    if _random_page_cost:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _cost = f"-c random_page_cost={_random_page_cost}"
+        _options["options"] = f"{_options.get('options', '')} {_cost}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set; else one SQLite file under var/, shared

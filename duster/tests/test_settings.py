@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -61,3 +63,39 @@ def test_without_database_url_the_database_is_sqlite_under_var():
     assert Path(database["NAME"]) == BASE_DIR / "var" / "duster.sqlite3"
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def _database_settings(**env: str) -> dict:
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(repr(settings.DATABASES['default']))",
+        env={**clean_environment(), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_plan_for_reads_from_memory_or_ssd():
+    url = "postgres://duster@db.example/duster?sslmode=require"
+    database = _database_settings(DATABASE_URL=url)
+    assert database["OPTIONS"]["options"] == "-c random_page_cost=1.1"
+    assert database["OPTIONS"]["sslmode"] == "require"  # the URL's own options stay
+    assert _database_settings(DATABASE_URL=url, PG_RANDOM_PAGE_COST="2")["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c random_page_cost=2",
+    }
+    left_alone = _database_settings(DATABASE_URL=url, PG_RANDOM_PAGE_COST="")
+    assert "options" not in left_alone["OPTIONS"]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner setting")
+def test_the_planner_setting_reaches_the_server():
+    wanted = os.environ.get("PG_RANDOM_PAGE_COST", "1.1")
+    if not wanted:
+        pytest.skip("PG_RANDOM_PAGE_COST is empty: the server's own setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == (wanted,)

@@ -29,6 +29,7 @@ _VECTOR_BYTES_MAX = 900_000
 # Weights for ranking: title A, creators and tags B, summary C, the rest D.
 _WEIGHTS = {"title": "A", "creators": "B", "tags": "B", "summary": "C", "body": "D"}
 _FIELD_VECTORS = FIELDS[:-1]  # the body is never searched on its own
+_FIELD_PARAMS = ", %s" * (2 * len(_FIELD_VECTORS))  # wanted and excluded, each field
 # Upserts: two transactions indexing one work at once (two chapters posted
 # together) both find no row to delete, and the second must not fail.
 _INSERT = (
@@ -174,13 +175,11 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         where = " AND ".join(checks)  # this module's own, values as parameters
         return f"SELECT {columns} FROM search_text WHERE {where}", params  # noqa: S608
     if document:
-        source = "search_text_ids(%s" + ", %s" * 8 + ")"
-        params += [document, *fields]
-        if not ranked:
-            return f"SELECT string_agg(id::text, ',') FROM {source} AS id", params  # noqa: S608
-        # The function returns ids; each work's document is read again for its score.
-        sql = f"SELECT {columns} FROM search_text WHERE work_id IN (SELECT * FROM {source})"  # noqa: S608
-        return sql, params
+        # Checked (and with a rank query, scored) in one scan, each work's
+        # document read once (migration 0003_text_ranked).
+        sql = "SELECT string_agg(work_id::text, ','), string_agg(score::text, ',')"
+        sql += " FROM search_text_ranked(%s, %s" + _FIELD_PARAMS + ")"
+        return sql, [document, wanted if ranked else None, *fields]
     # Only excluded field terms, or nothing: every row is read in any case.
     excluded = [(name, q) for name, q in zip(_FIELD_VECTORS, fields[1::2], strict=True) if q]
     where = " AND ".join(f"NOT {name} @@ %s::tsquery" for name, _ in excluded) or "TRUE"
@@ -195,7 +194,7 @@ def _fetch(sql: str, params: list) -> tuple:
 
 def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     """Ids of the works the query matches; only among `within` when given."""
-    (ids,) = _fetch(*_matching(query, within, ranked=False))
+    ids = _fetch(*_matching(query, within, ranked=False))[0]
     # One string of all the ids: a row per work would take three times as long.
     return np.sort(np.fromstring(ids or "", dtype=np.int64, sep=","))
 

@@ -32,6 +32,26 @@ def clean_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name in keep}
 
 
+def _database_settings(**changes: str | None) -> dict:
+    """The default database's settings as manage.py sees them with these
+    environment variables set (None: unset)."""
+    env = clean_environment()
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(repr(settings.DATABASES['default']))",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
 def test_production_settings_pass_the_deployment_checks():
     env = {
         **clean_environment(),
@@ -48,33 +68,11 @@ def test_production_settings_pass_the_deployment_checks():
 
 
 def test_without_database_url_the_database_is_sqlite_under_var():
-    env = clean_environment()
-    env.pop("DATABASE_URL", None)
-    result = run_manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        "from django.conf import settings; print(repr(settings.DATABASES['default']))",
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
-    database = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    database = _database_settings(DATABASE_URL=None)
     assert database["ENGINE"] == "django.db.backends.sqlite3"
     assert Path(database["NAME"]) == BASE_DIR / "var" / "duster.sqlite3"
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
-
-
-def _database_settings(**env: str) -> dict:
-    result = run_manage(
-        "shell",
-        "--no-imports",
-        "-c",
-        "from django.conf import settings; print(repr(settings.DATABASES['default']))",
-        env={**clean_environment(), **env},
-    )
-    assert result.returncode == 0, result.stderr
-    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
 
 def test_postgresql_connections_plan_for_reads_from_memory_or_ssd():

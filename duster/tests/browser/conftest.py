@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from pytest_django.live_server_helper import LiveServer
 
 from duster.accounts.models import User
 from duster.testing.factories import make_series, make_user, make_work
@@ -48,6 +51,38 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+class _OneRequestAtATime(LiveServerThread):
+    """The live server, answering one request at a time. The tests' SQLite
+    database is in memory, so the server's threads share the tests' one
+    connection: two requests at once (a page and a script's fetch) used it
+    together, and SQLite failed one ("bad parameter or other API misuse")."""
+
+    def _create_server(self, connections_override=None):
+        # Requests are answered in this thread, whose connections are already
+        # the tests' (LiveServerThread.run).
+        return WSGIServer(
+            (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (it keeps the database handling that goes
+    with the name), with `_OneRequestAtATime` as its thread."""
+    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    threaded = server.thread
+    server.thread = _OneRequestAtATime(
+        threaded.host,
+        static_handler=threaded.static_handler,
+        connections_override=threaded.connections_override,
+        port=threaded.port,
+    )
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -162,12 +162,10 @@ def kept_while_unchanged(
     return value
 
 
-def kept_while_lists_unchanged(
-    key: str, compute: Callable[[], Any], timeout: int = KEPT_SECONDS
-) -> Any:
+def kept_while_lists_unchanged(key: str, compute: Callable[[], Any]) -> Any:
     """compute(), kept until anything a list shows changes: every write to
     works, tags or accounts moves the "lists" version."""
-    return kept_while_unchanged(key, (LISTS,), compute, timeout)
+    return kept_while_unchanged(key, (LISTS,), compute)
 
 
 def work_page_dependencies(work_id: int) -> tuple[str, ...]:

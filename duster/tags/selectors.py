@@ -12,8 +12,6 @@ from duster.lib.pagecache import kept_while_lists_unchanged
 from duster.tags.models import FilterTagging, Media, Tag, TagType, tag_key
 from duster.works.models import Work, WorkQuerySet, WorkTag
 
-# Kept counts are never stale; this only bounds how long an unused set stays.
-FANDOM_INDEX_SECONDS = 3600
 # What a tag's page lists of the tags around it.
 _NEIGHBOURS = Tag.objects.only("id", "name", "slug", "type", "canonical", "merger_id")
 
@@ -125,9 +123,7 @@ def fandom_index(user) -> list[MediaGroup]:
     may see under it. Counting reads every posted work's fandoms, so the
     counts are kept until a list changes: one set for guests, one for members."""
     audience = "members" if user.is_authenticated else "guests"
-    rows = kept_while_lists_unchanged(
-        f"fandom-index:{audience}", lambda: _fandoms_counted(user), FANDOM_INDEX_SECONDS
-    )
+    rows = kept_while_lists_unchanged(f"fandom-index:{audience}", lambda: _fandoms_counted(user))
     labels = {"": "Other fandoms", **dict(Media.choices)}
     groups = {media: MediaGroup(media=media, label=label) for media, label in labels.items()}
     by_media: dict[str, list[Tag]] = {}

@@ -71,7 +71,12 @@ class _OneRequestAtATime(LiveServerThread):
 def live_server(request):
     """pytest-django's live server (it keeps the database handling that goes
     with the name), with `_OneRequestAtATime` as its thread."""
-    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address, start=False)
     threaded = server.thread
     server.thread = _OneRequestAtATime(
         threaded.host,

@@ -78,14 +78,14 @@ def test_without_database_url_the_database_is_sqlite_under_var():
 def test_postgresql_connections_plan_for_reads_from_memory_or_ssd():
     url = "postgres://duster@db.example/duster?sslmode=require"
     database = _database_settings(DATABASE_URL=url)
-    assert database["OPTIONS"]["options"] == "-c random_page_cost=1.1"
+    assert database["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
     assert database["OPTIONS"]["sslmode"] == "require"  # the URL's own options stay
     assert _database_settings(DATABASE_URL=url, PG_RANDOM_PAGE_COST="2")["OPTIONS"] == {
         "sslmode": "require",
-        "options": "-c random_page_cost=2",
+        "options": "-c jit=off -c random_page_cost=2",
     }
     left_alone = _database_settings(DATABASE_URL=url, PG_RANDOM_PAGE_COST="")
-    assert "options" not in left_alone["OPTIONS"]
+    assert left_alone["OPTIONS"]["options"] == "-c jit=off"
 
 
 @pytest.mark.django_db
@@ -97,3 +97,5 @@ def test_the_planner_setting_reaches_the_server():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone() == (wanted,)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

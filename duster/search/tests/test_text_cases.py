@@ -248,3 +248,49 @@ def test_a_synonym_finds_the_work_by_its_canonical_name(works):
     work_filter_tags_refresh(work_ids=[road.pk])
     text_index_refresh([road.pk])
     assert text_match(parse_query('tag:"enemies to lovers"')).tolist() == [road.pk]
+
+
+@pytest.mark.django_db
+def test_a_phrase_is_found_anywhere_in_a_long_work(works):
+    """Wherever it stands: past the 16,383rd word, after the 256th use of
+    its first word, and across any cut an index makes in the text."""
+    road = works["road"]
+    counted = " ".join(f"w{n}" for n in range(20_000))
+    body = f"<p>{counted} {'the cat ' * 400}the dog</p>"
+    chapter = road.chapters.get()
+    chapter_update(chapter=chapter, fields={"body": body}, version=chapter.version)
+    text_index_refresh([road.pk])
+    for start in (0, 80, 87, 88, 95, 99, 100, 187, 5_000, 19_980):
+        for size in (2, 13, 14, 20):
+            if start + size <= 20_000:
+                phrase = " ".join(f"w{n}" for n in range(start, start + size))
+                assert text_match(parse_query(f'"{phrase}"')).tolist() == [road.pk], phrase
+                assert text_match(parse_query(f'-"{phrase}" road')).tolist() == [
+                    works["winter"].pk
+                ], phrase
+    assert text_match(parse_query('"the dog"')).tolist() == [road.pk]
+    gapped = " ".join(f"w{n}" for n in (*range(90, 100), *range(101, 106)))
+    assert text_match(parse_query(f'"{gapped}"')).tolist() == []
+    assert text_match(parse_query(f'road -"{gapped}"')).tolist() == sorted(
+        [road.pk, works["winter"].pk]
+    )
+
+
+@pytest.mark.django_db
+def test_a_long_phrase_is_checked_whole(works):
+    """A phrase longer than an index row is found only where all of it stands."""
+    road = works["road"]
+    sentence = " ".join(f"s{n}" for n in range(30))
+    almost = " ".join(f"s{n}" for n in range(29)) + " other"
+    body = f"<p>{almost}</p><p>{sentence}</p>"
+    chapter = road.chapters.get()
+    chapter_update(chapter=chapter, fields={"body": body}, version=chapter.version)
+    winter = works["winter"]
+    chapter = winter.chapters.get()
+    chapter_update(chapter=chapter, fields={"body": f"<p>{almost}</p>"}, version=chapter.version)
+    text_index_refresh([road.pk, winter.pk])
+    query = parse_query(f'"{sentence}"')
+    assert text_match(query).tolist() == [road.pk]
+    found, scores = text_ranked(query)
+    assert found.tolist() == [road.pk] and (scores > 0).all()
+    assert text_match(parse_query(f'"{almost}" -"{sentence}"')).tolist() == [winter.pk]

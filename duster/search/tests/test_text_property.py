@@ -2,10 +2,11 @@
 (TextQuery.matches) finds, for random small corpora and random queries."""
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from duster.search.text import WorkText, _backend, parse_query, text_match
+from duster.search.text import WorkText, _backend, parse_query, postgres, text_match
 
 # Few words, so queries often hit; accents, case, ß and CJK fold together or apart.
 VOCABULARY = ["a", "b", "Ab", "é", "E", "ß", "ss", "日", "本", "x1", "NEAR", "or"]
@@ -39,9 +40,20 @@ queries = st.lists(terms | st.sampled_from(['"', "*", "(", ")", "^", ":", "-"]),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.parametrize("rows", [None, (4, 1)])
 @given(corpus=corpora, q=queries)
-def test_backend_agrees_with_the_reference(corpus, q):
+def test_backend_agrees_with_the_reference(corpus, q, rows, monkeypatch):
+    """With `rows`, PostgreSQL's index rows are cut to that many words
+    (sharing one with the next): every phrase crosses cuts, and those of
+    three words are longer than a row can be sure of."""
     backend = _backend()
+    if rows:
+        if connection.vendor != "postgresql":
+            pytest.skip("only PostgreSQL cuts a work's text into rows")
+        size, overlap = rows
+        monkeypatch.setattr(postgres, "ROW_WORDS", size)
+        monkeypatch.setattr(postgres, "ROW_OVERLAP", overlap)
+        monkeypatch.setattr(postgres, "PHRASE_MAX", overlap + 1)
     backend.index_clear()
     backend.index_replace(list(corpus), corpus)
     query = parse_query(q)

@@ -1,126 +1,155 @@
-"""Full-text search on PostgreSQL: a table of stored tsvectors (migration
-0002_text), one row per posted work.
+"""Full-text search on PostgreSQL: each posted work's text as short rows of
+words in `search_text_rows` (migration 0004_text_rows), a GIN-indexed
+tsvector each; its words without their places in `search_text_words`, to
+find the works with all of several terms' words; the plain text for
+snippets in `search_text_shown`.
 
-`document` holds every field (GIN-indexed); the per-field vectors are only
-read for the rows the GIN match found, to check field-restricted terms. The
-plain text for snippets is in a table of its own, `search_text_shown`.
-Vectors and queries are written as tsvector and tsquery literals of words
-Python folded and split, so no PostgreSQL parser, dictionary or user syntax
-is involved: both backends find the same works.
+A work's rows are its head (title, creators, tags, summary; a word's weight
+names its field: A title, B creators, C tags, D summary) and then its body
+(chapter text and notes), each cut into windows of ROW_WORDS words where
+neighbours share ROW_OVERLAP words. So a phrase of up to PHRASE_MAX words
+lies whole inside some row wherever it stands in the work; a small row
+keeps every position of every word (a tsvector keeps none past the
+16,383rd, nor more than 256 of one word), and a phrase is checked in the
+few short rows holding its words, not in the whole work.
 
-PostgreSQL keeps word positions up to 16,383 and 256 positions per word,
-and a tsvector under 1 MB: past those (a very long work) a phrase may be
-missed, and a work with an enormous vocabulary has its last new words left
-out of the index.
+- a term with no field: some row of the work holds it;
+- a field term: some head row holds it in that field's weight;
+- an excluded term: no such row;
+- a phrase longer than PHRASE_MAX words: the rows name the works holding
+  its first PHRASE_MAX words, whose text is then read and checked whole
+  (rare: a pasted sentence).
+
+Vectors and queries are tsvector and tsquery literals of words Python folded
+and split, so no PostgreSQL parser, dictionary or user syntax is involved:
+both backends find the same works.
 """
 
-from functools import cache
+from collections.abc import Iterator
 
 import numpy as np
 from django.db import connection
 
-from duster.search.text.documents import FIELDS, WorkText
+from duster.search.text.documents import WorkText, work_texts
 from duster.search.text.fold import words
 from duster.search.text.query import Term, TextQuery
 
-_POSITION_MAX = 16383
-_POSITIONS_PER_WORD = 256
-_VECTOR_BYTES_MAX = 900_000
-# Weights for ranking: title A, creators and tags B, summary C, the rest D.
-_WEIGHTS = {"title": "A", "creators": "B", "tags": "B", "summary": "C", "body": "D"}
-_FIELD_VECTORS = FIELDS[:-1]  # the body is never searched on its own
-_FIELD_PARAMS = ", %s" * (2 * len(_FIELD_VECTORS))  # wanted and excluded, each field
-# Upserts: two transactions indexing one work at once (two chapters posted
-# together) both find no row to delete, and the second must not fail.
-_INSERT = (
-    "INSERT INTO search_text (work_id, document, title, creators, tags, summary)"
-    " VALUES (%s, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector, %s::tsvector)"
-    " ON CONFLICT (work_id) DO UPDATE SET document = excluded.document,"
-    " title = excluded.title, creators = excluded.creators, tags = excluded.tags,"
-    " summary = excluded.summary"
-)
+ROW_WORDS = 100
+ROW_OVERLAP = 12
+PHRASE_MAX = ROW_OVERLAP + 1
+_HEAD = (("title", "A"), ("creators", "B"), ("tags", "C"), ("summary", "D"))
+_WEIGHT = dict(_HEAD)
+# A work's score: for each row holding a wanted term, 1 for a body row, and
+# for a head row these points by where it holds one. A title match first.
+_POINTS = (("A", 10), ("BC", 4), ("D", 2))
 _INSERT_SHOWN = (
     "INSERT INTO search_text_shown (work_id, summary, body) VALUES (%s, %s, %s)"
     " ON CONFLICT (work_id) DO UPDATE SET summary = excluded.summary, body = excluded.body"
 )
+# As in migration 0004_text_rows. Without a pending list (fastupdate) a
+# posting costs a little more, but the planner never sees a long list of
+# unsorted entries and turns to reading every row.
+_GIN = {
+    "search_text_rows_words": "search_text_rows",
+    "search_text_words_words": "search_text_words",
+}
 
 
-def _lexeme(word: str) -> str:
+def _lexeme(word: str, weight: str = "") -> str:
     # Words hold only letters, digits and marks; the escapes are a second lock.
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return f"{quoted}:{weight}" if weight else quoted
 
 
-@cache
-def _labels(weight: str) -> list[str]:
-    """Position labels ("17A"), written once rather than for every word."""
-    return [f"{at}{weight}" for at in range(_POSITION_MAX + 1)]
-
-
-def tsvector(fields: list[tuple[list[list[str]], str]]) -> str:
-    """A tsvector literal of fields given as (their lines' words, weight),
-    a position skipped between lines and between fields so a phrase stays
-    inside one."""
-    positions: dict[str, list[str]] = {}
-    size, at = 0, 1
-    for lines, weight in fields:
-        labels = _labels(weight)
-        for line in lines:
-            for word in line:
-                spots = positions.get(word)
-                if spots is None:
-                    size += 8 + len(word.encode())
-                    if size > _VECTOR_BYTES_MAX:
-                        continue
-                    spots = positions[word] = []
-                if len(spots) < _POSITIONS_PER_WORD and (at <= _POSITION_MAX or not spots):
-                    spots.append(labels[min(at, _POSITION_MAX)])
-                    size += 2
-                at += 1
+def windows(lines: list[tuple[list[str], str]]) -> Iterator[str]:
+    """tsvector literals of the rows of lines given as (their words, weight):
+    ROW_WORDS words each, ROW_OVERLAP shared with the next row, a position
+    skipped between lines so a phrase stays inside one. At least one row."""
+    spots: list[tuple[str, int, str]] = []
+    at = 1
+    for line, weight in lines:
+        for word in line:
+            spots.append((word, at, weight))
             at += 1
-    return " ".join(f"{_lexeme(word)}:{','.join(spots)}" for word, spots in positions.items())
+        at += 1
+    for start in range(0, max(len(spots) - ROW_OVERLAP, 1), ROW_WORDS - ROW_OVERLAP):
+        row = spots[start : start + ROW_WORDS]
+        first = row[0][1] - 1 if row else 0
+        positions: dict[str, list[str]] = {}
+        for word, at, weight in row:
+            positions.setdefault(word, []).append(f"{at - first}{weight}")
+        yield " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
 
 
-def _row(pk: int, text: WorkText) -> tuple:
-    lines = {name: [words(line) for line in getattr(text, name).split("\n")] for name in FIELDS}
-    return (
-        pk,
-        tsvector([(lines[name], _WEIGHTS[name]) for name in FIELDS]),
-        *(tsvector([(lines[name], "D")]) for name in _FIELD_VECTORS),
-    )
+def _rows(pk: int, text: WorkText, seen: set[str]) -> Iterator[tuple[int, int, bool, str]]:
+    """(work id, part, head?, words) of each of the work's rows; each word
+    added to `seen`."""
+    head = [
+        (words(line), weight) for name, weight in _HEAD for line in getattr(text, name).split("\n")
+    ]
+    for line, _ in head:
+        seen.update(line)
+    part = 0
+    for vector in windows(head):
+        yield pk, part, True, vector
+        part += 1
+    body = words(text.body)
+    seen.update(body)
+    if body:
+        for vector in windows([(body, "D")]):
+            yield pk, part, False, vector
+            part += 1
 
 
 def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
     """Forget `work_ids`, then index `texts`."""
+    posted = sorted(texts)
     with connection.cursor() as cursor:
-        for table in ("search_text", "search_text_shown"):
-            cursor.execute(f"DELETE FROM {table} WHERE work_id = ANY(%s)", [list(work_ids)])  # noqa: S608
-        cursor.executemany(_INSERT, [_row(pk, text) for pk, text in texts.items()])
+        # The shown text first, in id order: a second transaction indexing
+        # one of these works (two chapters posted together) waits here until
+        # this one commits, then replaces all of its rows, never leaving rows
+        # of both versions.
         cursor.executemany(
-            _INSERT_SHOWN, [(pk, text.summary, text.body) for pk, text in texts.items()]
+            _INSERT_SHOWN, [(pk, texts[pk].summary, texts[pk].body) for pk in posted]
         )
-
-
-# As in migration 0002_text. Without a pending list (fastupdate) a posting
-# costs a little more, but the planner never sees a long list of unsorted
-# entries and turns to reading (and decompressing) every row.
-_GIN = (
-    "CREATE INDEX IF NOT EXISTS search_text_document ON search_text"
-    " USING gin (document) WITH (fastupdate = off)"
-)
+        gone = sorted(set(work_ids) - set(texts))
+        cursor.execute("DELETE FROM search_text_shown WHERE work_id = ANY(%s)", [gone])
+        for table in ("search_text_rows", "search_text_words"):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE work_id = ANY(%s)",  # noqa: S608
+                [sorted({*work_ids, *posted})],
+            )
+        # COPY: a rebuild writes millions of rows.
+        word_sets = []
+        with cursor.cursor.copy(
+            "COPY search_text_rows (work_id, part, head, words) FROM STDIN"
+        ) as copy:
+            for pk in posted:
+                seen: set[str] = set()
+                for row in _rows(pk, texts[pk], seen):
+                    copy.write_row(row)
+                word_sets.append((pk, " ".join(map(_lexeme, seen))))
+        with cursor.cursor.copy("COPY search_text_words (work_id, words) FROM STDIN") as copy:
+            for row in word_sets:
+                copy.write_row(row)
 
 
 def index_clear() -> None:
     """Empty the index, and drop its GIN index until `index_finish`: built
     once at the end, it takes a fraction of the time of a row-by-row update."""
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE search_text, search_text_shown")
-        cursor.execute("DROP INDEX IF EXISTS search_text_document")
+        cursor.execute("TRUNCATE search_text_rows, search_text_words, search_text_shown")
+        for index in _GIN:
+            cursor.execute(f"DROP INDEX IF EXISTS {index}")
 
 
 def index_forget_gone() -> None:
     """Forget works no longer posted (or no longer there at all)."""
     with connection.cursor() as cursor:
-        for table in ("search_text", "search_text_shown"):
+        cursor.execute("SELECT to_regclass('search_text_rows')")
+        if cursor.fetchone()[0] is None:
+            return  # migrated back before 0004_text_rows
+        for table in ("search_text_rows", "search_text_words", "search_text_shown"):
             # NOT EXISTS, an anti-join: NOT IN over a big subquery that
             # outgrows work_mem is checked row by row.
             cursor.execute(
@@ -131,80 +160,160 @@ def index_forget_gone() -> None:
 
 def index_finish() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(_GIN)
-        cursor.execute("ANALYZE search_text")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for index, table in _GIN.items():
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {index} ON {table}"
+                " USING gin (words) WITH (fastupdate = off)"
+            )
+            cursor.execute(f"ANALYZE {table}")
 
 
-def _phrase(term: Term) -> str:
-    return "(" + " <-> ".join(_lexeme(word) for word in term.words) + ")"
+def _phrase(words: tuple[str, ...], weight: str = "") -> str:
+    return "(" + " <-> ".join(_lexeme(word, weight) for word in words) + ")"
 
 
-def _tsqueries(query: TextQuery) -> tuple[str | None, list[str | None], str | None]:
-    """(document query, [wanted, excluded] query for each field, wanted
-    terms' query), as tsquery literals, None where there is no term."""
-    wanted = " & ".join(_phrase(t) for t in query.terms if not t.negated) or None
-    # Unrestricted exclusions go in the GIN-indexed document query too.
-    document = [wanted] if wanted else []
-    document += ["!" + _phrase(t) for t in query.terms if t.negated and not t.field]
-    fields: list[str | None] = []
-    for name in _FIELD_VECTORS:
-        for negated, join in ((False, " & "), (True, " | ")):
-            phrases = [_phrase(t) for t in query.terms if t.field == name and t.negated == negated]
-            fields.append(join.join(phrases) or None)
-    return " & ".join(document) or None, fields, wanted
+def _searched(term: Term, weight: str | None = None) -> str:
+    """The term's tsquery (its first PHRASE_MAX words), in the weight of its
+    field or `weight`."""
+    return _phrase(term.words[:PHRASE_MAX], _WEIGHT.get(term.field or "", weight or ""))
+
+
+def _holds(terms: list[Term], alias: str) -> tuple[str, list]:
+    """SQL true for a row that holds one of `terms`, and its parameters."""
+    anywhere = [_searched(t) for t in terms if t.field is None]
+    conditions = [f"{alias}.words @@ %s::tsquery"] if anywhere else []
+    params = [" | ".join(anywhere)] if anywhere else []
+    for term in terms:
+        if term.field:
+            conditions.append(f"({alias}.head AND {alias}.words @@ %s::tsquery)")
+            params.append(_searched(term))
+    return "(" + " OR ".join(conditions) + ")", params
+
+
+def _points(wanted: list[Term]) -> tuple[str, list]:
+    """SQL of what a row holding a wanted term adds to its work's score."""
+    points, params = [], []
+    for weights, worth in _POINTS:
+        found = [
+            _searched(t, weights) for t in wanted if t.field is None or _WEIGHT[t.field] in weights
+        ]
+        if found:
+            points.append(f"{worth} * (r.words @@ %s::tsquery)::int")
+            params.append(" | ".join(found))
+    return f"CASE WHEN r.head THEN {' + '.join(points)} ELSE 1 END", params
 
 
 def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tuple[str, list]:
-    """SQL for the works the query matches, one row of their ids (and with
-    `ranked` their scores) each as one string, and its parameters."""
-    document, fields, wanted = _tsqueries(query)
-    columns = "string_agg(work_id::text, ',')"
-    if ranked:
-        columns += ", string_agg(ts_rank_cd(document, %s::tsquery)::text, ',')"
-    params: list = [wanted] if ranked else []
-    if within is not None and document:
-        # A filtered search's few works: each looked up by id and checked,
-        # instead of every work the words are in.
-        checks = ["work_id = ANY(%s)", "document @@ %s::tsquery"]
-        params += [within.tolist(), document]
-        for index, q in enumerate(fields):
-            if q:
-                name = _FIELD_VECTORS[index // 2]
-                checks.append(f"{'NOT ' if index % 2 else ''}{name} @@ %s::tsquery")
-                params.append(q)
-        where = " AND ".join(checks)  # this module's own, values as parameters
-        return f"SELECT {columns} FROM search_text WHERE {where}", params  # noqa: S608
-    if document:
-        # Checked (and with a rank query, scored) in one scan, each work's
-        # document read once (migration 0003_text_ranked).
-        sql = "SELECT string_agg(work_id::text, ','), string_agg(score::text, ',')"
-        sql += " FROM search_text_ranked(%s, %s" + _FIELD_PARAMS + ")"
-        return sql, [document, wanted if ranked else None, *fields]
-    # Only excluded field terms, or nothing: every row is read in any case.
-    excluded = [(name, q) for name, q in zip(_FIELD_VECTORS, fields[1::2], strict=True) if q]
-    where = " AND ".join(f"NOT {name} @@ %s::tsquery" for name, _ in excluded) or "TRUE"
-    return f"SELECT {columns} FROM search_text WHERE {where}", params + [q for _, q in excluded]  # noqa: S608
+    """SQL for one row: the ids of the works the query matches, their scores
+    (with `ranked`), and whether each must still be checked whole (a phrase
+    longer than PHRASE_MAX words), each as one string; and its parameters."""
+    wanted = [t for t in query.terms if not t.negated]
+    excluded = [t for t in query.terms if t.negated and len(t.words) <= PHRASE_MAX]
+    long_excluded = [t for t in query.terms if t.negated and len(t.words) > PHRASE_MAX]
+    params: list = []
+    within_params = [within.tolist()] if within is not None else []
+    within_sql = " AND {}.work_id = ANY(%s)" if within is not None else ""
+    if wanted:
+        # Works with every word of every wanted term, from the works' word
+        # sets: the index intersects the terms' works itself.
+        all_words = " & ".join(_lexeme(w) for w in sorted({w for t in wanted for w in t.words}))
+        candidates = "SELECT w.work_id FROM search_text_words w WHERE w.words @@ %s::tsquery"
+        candidates += within_sql.format("w")
+        candidates_params = [all_words, *within_params]
+    if wanted and not ranked and all(len(t.words) == 1 and not t.field for t in wanted):
+        # Words alone: the word sets answer.
+        inner = candidates.replace("SELECT w.work_id", "SELECT w.work_id, 0 AS score")
+        params += candidates_params
+    elif wanted:
+        # Each row's points and which terms it holds, worked out in the scan
+        # (OFFSET 0 keeps them there): grouped, the rows are a few numbers
+        # each rather than their words.
+        columns, having = ["r.work_id"], []
+        points, params = _points(wanted) if ranked else ("0", [])
+        columns.append(f"{points} AS points")
+        if len(wanted) > 1 or wanted[0].field:
+            for at, term in enumerate(wanted):
+                condition, term_params = _holds([term], "r")
+                columns.append(f"{condition} AS holds_{at}")
+                having.append(f"bool_or(holds_{at})")
+                params += term_params
+        params.append(" | ".join(_searched(t) for t in wanted))
+        if len(wanted) > 1:
+            # Several terms: only the rows of the works that have all their
+            # words, not every row that holds any of them.
+            among = f" AND r.work_id = ANY(ARRAY({candidates}))"
+            params += candidates_params
+        else:
+            among = within_sql.format("r")
+            params += within_params
+        # The SQL of this module's own pieces; every value is a parameter.
+        inner = (
+            f"SELECT work_id, sum(points) AS score FROM (SELECT {', '.join(columns)}"  # noqa: S608
+            f" FROM search_text_rows r WHERE r.words @@ %s::tsquery{among} OFFSET 0) r"
+            " GROUP BY work_id"
+        )
+        if having:
+            inner += " HAVING " + " AND ".join(having)
+    else:
+        inner = "SELECT r.work_id, 0 AS score FROM search_text_rows r WHERE r.part = 0"
+        inner += within_sql.format("r")
+        params += within_params
+    check, check_params = "FALSE", []
+    if any(len(t.words) > PHRASE_MAX for t in wanted):
+        check = "TRUE"
+    elif long_excluded:
+        condition, check_params = _holds(long_excluded, "y")
+        check = (
+            "EXISTS (SELECT 1 FROM search_text_rows y"  # noqa: S608
+            f" WHERE y.work_id = m.work_id AND {condition})"
+        )
+    sql = (
+        "SELECT string_agg(m.work_id::text, ','), string_agg(m.score::text, ','),"  # noqa: S608
+        f" string_agg(({check})::int::text, ',') FROM ({inner}) m"
+    )
+    params = check_params + params
+    if excluded:
+        condition, excluded_params = _holds(excluded, "x")
+        sql += (
+            " WHERE NOT EXISTS (SELECT 1 FROM search_text_rows x"  # noqa: S608
+            f" WHERE x.work_id = m.work_id AND {condition})"
+        )
+        params += excluded_params
+    return sql, params
 
 
-def _fetch(sql: str, params: list) -> tuple:
+def _found(query: TextQuery, within: np.ndarray | None, ranked: bool):
+    """(ids, scores) in the database's order, each work checked whole where
+    the rows could not tell."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+        cursor.execute(*_matching(query, within, ranked))
+        ids, scores, checks = cursor.fetchone()
+    found = np.fromstring(ids or "", dtype=np.int64, sep=",")
+    points = np.fromstring(scores or "", dtype=np.float64, sep=",")
+    checked = np.fromstring(checks or "", dtype=np.int64, sep=",").astype(bool)
+    if checked.any():
+        keep = np.ones(len(found), dtype=bool)
+        unsure = np.flatnonzero(checked)
+        for start in range(0, len(unsure), 500):
+            batch = unsure[start : start + 500]
+            texts = work_texts(found[batch].tolist())
+            for at in batch:
+                text = texts.get(int(found[at]))
+                keep[at] = text is not None and query.matches(text)
+        found, points = found[keep], points[keep]
+    return found, points
 
 
 def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     """Ids of the works the query matches; only among `within` when given."""
-    ids = _fetch(*_matching(query, within, ranked=False))[0]
-    # One string of all the ids: a row per work would take three times as long.
-    return np.sort(np.fromstring(ids or "", dtype=np.int64, sep=","))
+    return np.sort(_found(query, within, ranked=False)[0])
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, ts_rank_cd scores, higher is better) of the works a query with
-    wanted terms matches, in one query."""
-    ids, ranks = _fetch(*_matching(query, within, ranked=True))
-    found = np.fromstring(ids or "", dtype=np.int64, sep=",")
-    scores = np.fromstring(ranks or "", dtype=np.float64, sep=",")
+    """(ids, scores, higher is better) of the works a query with wanted
+    terms matches, in one query."""
+    found, scores = _found(query, within, ranked=True)
     order = np.argsort(found)
     return found[order], scores[order]
 

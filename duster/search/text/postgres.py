@@ -130,8 +130,8 @@ def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
                     copy.write_row(row)
                 word_sets.append((pk, " ".join(map(_lexeme, seen))))
         with cursor.cursor.copy("COPY search_text_words (work_id, words) FROM STDIN") as copy:
-            for row in word_sets:
-                copy.write_row(row)
+            for word_set in word_sets:
+                copy.write_row(word_set)
 
 
 def index_clear() -> None:
@@ -259,7 +259,8 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         inner = "SELECT r.work_id, 0 AS score FROM search_text_rows r WHERE r.part = 0"
         inner += within_sql.format("r")
         params += within_params
-    check, check_params = "FALSE", []
+    check = "FALSE"
+    check_params: list[str] = []
     if any(len(t.words) > PHRASE_MAX for t in wanted):
         check = "TRUE"
     elif long_excluded:

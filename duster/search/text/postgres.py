@@ -218,12 +218,12 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         # Works with every word of every wanted term, from the works' word
         # sets: the index intersects the terms' works itself.
         all_words = " & ".join(_lexeme(w) for w in sorted({w for t in wanted for w in t.words}))
-        candidates = "SELECT w.work_id FROM search_text_words w WHERE w.words @@ %s::tsquery"
-        candidates += within_sql.format("w")
+        with_words = "FROM search_text_words w WHERE w.words @@ %s::tsquery"
+        with_words += within_sql.format("w")
         candidates_params = [all_words, *within_params]
     if wanted and not ranked and all(len(t.words) == 1 and not t.field for t in wanted):
         # Words alone: the word sets answer.
-        inner = candidates.replace("SELECT w.work_id", "SELECT w.work_id, 0 AS score")
+        inner = f"SELECT w.work_id, 0 AS score {with_words}"
         params += candidates_params
     elif wanted:
         # Each row's points and which terms it holds, worked out in the scan
@@ -242,7 +242,7 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         if len(wanted) > 1:
             # Several terms: only the rows of the works that have all their
             # words, not every row that holds any of them.
-            among = f" AND r.work_id = ANY(ARRAY({candidates}))"
+            among = f" AND r.work_id = ANY(ARRAY(SELECT w.work_id {with_words}))"
             params += candidates_params
         else:
             among = within_sql.format("r")
@@ -259,20 +259,20 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         inner = "SELECT r.work_id, 0 AS score FROM search_text_rows r WHERE r.part = 0"
         inner += within_sql.format("r")
         params += within_params
-    check = "FALSE"
+    # Scores and checks only where there are any: a string of 37,000 zeros
+    # would be built, sent and parsed for nothing.
+    score = "string_agg(m.score::text, ',')" if ranked else "NULL"
+    checks = "NULL"
     check_params: list[str] = []
     if any(len(t.words) > PHRASE_MAX for t in wanted):
-        check = "TRUE"
+        checks = "string_agg('1', ',')"
     elif long_excluded:
         condition, check_params = _holds(long_excluded, "y")
-        check = (
-            "EXISTS (SELECT 1 FROM search_text_rows y"  # noqa: S608
-            f" WHERE y.work_id = m.work_id AND {condition})"
+        checks = (
+            "string_agg(EXISTS (SELECT 1 FROM search_text_rows y"  # noqa: S608
+            f" WHERE y.work_id = m.work_id AND {condition})::int::text, ',')"
         )
-    sql = (
-        "SELECT string_agg(m.work_id::text, ','), string_agg(m.score::text, ','),"  # noqa: S608
-        f" string_agg(({check})::int::text, ',') FROM ({inner}) m"
-    )
+    sql = f"SELECT string_agg(m.work_id::text, ','), {score}, {checks} FROM ({inner}) m"  # noqa: S608
     params = check_params + params
     if excluded:
         condition, excluded_params = _holds(excluded, "x")
@@ -291,9 +291,13 @@ def _found(query: TextQuery, within: np.ndarray | None, ranked: bool):
         cursor.execute(*_matching(query, within, ranked))
         ids, scores, checks = cursor.fetchone()
     found = np.fromstring(ids or "", dtype=np.int64, sep=",")
-    points = np.fromstring(scores or "", dtype=np.float64, sep=",")
-    checked = np.fromstring(checks or "", dtype=np.int64, sep=",").astype(bool)
-    if checked.any():
+    points = (
+        np.fromstring(scores, dtype=np.float64, sep=",")
+        if scores
+        else np.zeros(len(found), dtype=np.float64)
+    )
+    if checks:
+        checked = np.fromstring(checks, dtype=np.int64, sep=",").astype(bool)
         keep = np.ones(len(found), dtype=bool)
         unsure = np.flatnonzero(checked)
         for start in range(0, len(unsure), 500):

@@ -5,7 +5,8 @@
 
 Each request goes through django.test.Client in this process: URL routing,
 middleware, views, queries and template rendering, as a guest with the page
-cache off (and again with it on: the "cached" column) and as a member, DEBUG off.
+cache off (and again with it on: the "cached" column) and as a member (their
+pages filled into the shell kept for every member), DEBUG off.
 """
 
 # ruff: noqa: E402
@@ -163,8 +164,10 @@ def measure(
 ) -> tuple[list[float], list[float], int]:
     """Milliseconds of `runs` requests after a warm-up, on the clock and in
     this process's CPU time, and the queries of one request. Guests' pages are
-    rendered each time (the page cache off) unless `page_cache`."""
-    settings.PAGE_CACHE_SECONDS = PAGE_CACHE_SECONDS if page_cache else 0
+    rendered each time (the page cache off) unless `page_cache`; members'
+    pages as members get them, filled into the shell kept for every member
+    (duster.lib.memberpages), which that setting turns on too."""
+    settings.PAGE_CACHE_SECONDS = PAGE_CACHE_SECONDS if page_cache or member else 0
     client = member_client() if member else Client()
     for _ in range(WARM_UP):
         get(client, url)
@@ -252,8 +255,9 @@ def _timers() -> Timers:
 def profile(url: str, runs: int, *, member: bool) -> None:
     """Where `runs` requests' CPU time goes, per request: timers round the
     parts (little overhead), then cProfile's list of the costliest functions
-    (whose overhead inflates Python-heavy parts such as templates)."""
-    settings.PAGE_CACHE_SECONDS = 0
+    (whose overhead inflates Python-heavy parts such as templates). Guests'
+    pages rendered each time, members' filled into their shell (as measure)."""
+    settings.PAGE_CACHE_SECONDS = PAGE_CACHE_SECONDS if member else 0
     timers = _timers()  # before the client's handler takes its methods
     client = member_client() if member else Client()
     for _ in range(WARM_UP):

@@ -36,6 +36,8 @@ README's "Putting a cache in front" for nginx and CDNs.
 import functools
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -141,25 +143,57 @@ def dependency_versions(dependencies: Iterable[str]) -> dict[str, str]:
 KEPT_SECONDS = 3600
 
 
+# What kept_while_unchanged(in_process=True) also holds in this process, most
+# recently used last: (versions, value) by key.
+_held: OrderedDict[str, tuple[dict[str, str], Any]] = OrderedDict()
+_held_lock = threading.Lock()
+HELD_MAX = 512
+
+
 def kept_while_unchanged(
     key: str,
     dependencies: Iterable[str],
     compute: Callable[[], Any],
     timeout: int = KEPT_SECONDS,
+    *,
+    in_process: bool = False,
 ) -> Any:
     """compute(), kept in the cache until any of `dependencies` changes (the
     versions cached pages are checked against), so what is kept is never
     stale. The versions are read first: a value made from rows that
-    changed meanwhile is filed under the old versions and never read."""
+    changed meanwhile is filed under the old versions and never read.
+
+    `in_process`: the value is also held in this process and, while the
+    versions in the cache still match, used as it is, without reading and
+    unpickling it again (a work's reading is fifty model objects). Every
+    request of the process then shares that one object: its callers must
+    not change it."""
     dependencies = tuple(dependencies)
     full_key = f"{PREFIX}kept:{key}"
+    if in_process:
+        held = _held.get(full_key)
+        if held is not None and held[0] == _current_versions(dependencies):
+            return held[1]
     entry = _stored(full_key, dependencies)
     if entry is not None:
-        return entry["value"]
-    versions = dependency_versions(dependencies)
-    value = compute()
-    _cache().set(full_key, {"versions": versions, "value": value}, timeout)
+        versions, value = entry["versions"], entry["value"]
+    else:
+        versions = dependency_versions(dependencies)
+        value = compute()
+        _cache().set(full_key, {"versions": versions, "value": value}, timeout)
+    if in_process:
+        with _held_lock:
+            _held[full_key] = (versions, value)
+            _held.move_to_end(full_key)
+            while len(_held) > HELD_MAX:
+                _held.popitem(last=False)
     return value
+
+
+def _current_versions(dependencies: Iterable[str]) -> dict[str, str | None]:
+    keys = {_version_key(d): d for d in dependencies}
+    found = _cache().get_many(list(keys))
+    return {d: found.get(key) for key, d in keys.items()}
 
 
 def kept_while_lists_unchanged(key: str, compute: Callable[[], Any]) -> Any:

@@ -142,6 +142,9 @@ class Reading:
     work: Work
     chapters: list[Chapter]
     series_places: list[SeriesPlace]
+    # True for the reading every member but the creators shares (reading_for):
+    # their pages may then be built from one shell (duster.lib.memberpages).
+    shared: bool = False
 
 
 @dataclass
@@ -170,16 +173,23 @@ def reading_for(pk: int, user) -> Reading:
     seconds = settings.PAGE_CACHE_SECONDS
     if user.is_authenticated and seconds:
         kept = kept_while_unchanged(
-            f"members-reading:{pk}",
-            (*work_page_dependencies(pk), LISTS),
+            f"members-reading:v2:{pk}",  # v2: with `shared`
+            reading_dependencies(pk),
             lambda: _members_reading(pk),
             seconds,
+            in_process=True,  # read-only for every caller
         )
         if user.pk not in kept.creators:
             if kept.reading is None:
                 raise Http404("No such work.")
             return kept.reading
     return reading_of(work_for_reader(pk, user), user)
+
+
+def reading_dependencies(pk: int) -> tuple[str, ...]:
+    """What a work's reading pages show depends on, for a member: the work's
+    own pages' versions and the lists' (its series, the works beside it)."""
+    return (*work_page_dependencies(pk), LISTS)
 
 
 def reading_of(work: Work, user) -> Reading:
@@ -197,7 +207,17 @@ def _members_reading(pk: int) -> _MembersReading:
     work = Work.objects.visible_to(member).for_reading().filter(pk=pk).first()
     if work is None:
         return _MembersReading(None, creators)
-    return _MembersReading(reading_of(work, member), creators)
+    reading = reading_of(work, member)
+    reading.shared = True
+    for chapter in reading.chapters:
+        # Read on every member's request, so kept lean: each chapter's text
+        # is in the page shell and the fragment cache under its text_key
+        # (worked out now); a miss loads it again (one query). Nothing kept
+        # is saved, so neither is the copy of the text as it was loaded.
+        chapter.text_key  # noqa: B018
+        del chapter.body
+        chapter._rich_saved = {}
+    return _MembersReading(reading, creators)
 
 
 def series_for_reader(pk: int, user) -> tuple[Series, list[SeriesEntry]]:

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from duster.accounts.mutes import NO_MUTES, Mutes
 from duster.community.models import Bookmark
+from duster.community.selectors.member import MemberOfWork, member_of_work
 from duster.tags.models import FilterTagging, Tag
 from duster.works.models import Creatorship, Series, SeriesEntry, Work, byline_credits
 
@@ -19,14 +20,17 @@ def bookmark_of(user, *, work=None, series=None) -> Bookmark | None:
     return Bookmark.objects.filter(user=user, **target).prefetch_related("tags").first()
 
 
-def bookmarks_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
+def bookmarks_page_context(
+    request, *, work, chapters, shown, full_work: bool, own: MemberOfWork | None = None
+) -> dict[str, Any]:
     """A guest: nothing (the count is on the work, the link the same for all).
-    A member: the id of their bookmark of the work, if any (one query)."""
+    A member: the id of their bookmark of the work, if any (from `own`, what
+    they have of the work, looked up when not given)."""
     user = request.user
-    mine = None
-    if user.is_authenticated:
-        mine = Bookmark.objects.filter(user=user, work=work).values_list("pk", flat=True).first()
-    return {"my_bookmark_id": mine}
+    if not user.is_authenticated:
+        return {"my_bookmark_id": None}
+    own = own or member_of_work(user, work)
+    return {"my_bookmark_id": own.bookmark_id}
 
 
 def _series_shown(viewer) -> Q:

@@ -16,11 +16,14 @@ while replies the reader can see hang under them; without any, they are left
 out. A muted writer's comments are not counted in the number shown either.
 
 Queries: two for a guest (the page's thread roots, then their rows; one
-when there are none), whatever the number of comments; a member adds their
+when there are none), whatever the number of comments, and none while the
+work's pages are unchanged (every comment written changes them, see
+duster.community.signals: the rows are kept until then); a member adds their
 mutes and their pseuds when the cache does not hold them already (and, with
 muted writers, one count; a creator of a moderated work, one for the
 queue's length)."""
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +36,11 @@ from duster.accounts.mutes import mutes_of
 from duster.community.choices import CommentState
 from duster.community.models import Comment
 from duster.community.services.comments import creator_user_ids, mark_visible
-from duster.lib.pagecache import kept_while_lists_unchanged
+from duster.lib.pagecache import (
+    kept_while_lists_unchanged,
+    kept_while_unchanged,
+    work_page_dependencies,
+)
 from duster.lib.urls import fast_reverse, parse_id
 from duster.works.models import CommentPolicy, Work
 from duster.works.selectors import work_for_reader
@@ -202,15 +209,9 @@ def _form_state(work: Work, member) -> str:
     return "guest" if work.comment_policy == CommentPolicy.ANYONE else "login"
 
 
-def comments_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
-    user = request.user
-    member = user if user.is_authenticated else None
-    creator = work.is_creator(user)
-    mutes = _mutes(request) if member is not None else None
-    muted = mutes.user_ids if mutes is not None else frozenset()
-    form_state = _form_state(work, member)
-    number = _page_number(request)
-    scope = page_scope(work, chapters, shown, full_work)
+def _page_rows(scope: Q, number: int) -> tuple[list[int], bool, list[Comment]]:
+    """Page `number` of the threads in `scope`, whoever looks: the roots' ids,
+    whether a later page follows, and every row of those threads."""
     start = (number - 1) * THREADS_PER_PAGE
     roots = list(
         Comment.objects.filter(scope, parent__isnull=True)
@@ -219,15 +220,32 @@ def comments_page_context(request, *, work, chapters, shown, full_work: bool) ->
     )
     more = len(roots) > THREADS_PER_PAGE
     roots = roots[:THREADS_PER_PAGE]
-    rows = (
-        list(
-            Comment.objects.filter(thread_id__in=roots)
-            .select_related("pseud__user")
-            .only(*_SHOWN)
-            .order_by("created_at", "pk")
-        )
-        if roots
-        else []
+    if not roots:
+        return roots, more, []
+    rows = list(
+        Comment.objects.filter(thread_id__in=roots)
+        .select_related("pseud__user")
+        .only(*_SHOWN)
+        .order_by("created_at", "pk")
+    )
+    return roots, more, rows
+
+
+def comments_page_context(
+    request, *, work, chapters, shown, full_work: bool, own=None
+) -> dict[str, Any]:
+    user = request.user
+    member = user if user.is_authenticated else None
+    creator = work.is_creator(user)
+    mutes = _mutes(request) if member is not None else None
+    muted = mutes.user_ids if mutes is not None else frozenset()
+    form_state = _form_state(work, member)
+    number = _page_number(request)
+    scope = page_scope(work, chapters, shown, full_work)
+    roots, more, rows = kept_while_unchanged(
+        f"comments:{work.pk}:{number}:{hashlib.blake2b(str(scope).encode()).hexdigest()[:32]}",
+        work_page_dependencies(work.pk),
+        lambda: _page_rows(scope, number),
     )
     order = {pk: index for index, pk in enumerate(roots)}
     threads = comment_threads(

@@ -1,6 +1,6 @@
 """The kudos part of a work's reading pages (see duster.community.page)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Q
@@ -8,6 +8,8 @@ from django.template.defaultfilters import pluralize
 
 from duster.accounts.models import User
 from duster.community.models import Kudos
+from duster.community.selectors.member import MemberOfWork, member_of_work
+from duster.lib.pagecache import kept_while_unchanged, work_page_dependencies
 
 # Names shown under a work; the rest are counted ("and 12 more").
 NAMES_SHOWN = 50
@@ -62,12 +64,24 @@ def kudos_summary(work, user=None, *, limit: int = NAMES_SHOWN) -> KudosSummary:
     return summary
 
 
-def kudos_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
+def kudos_page_context(
+    request, *, work, chapters, shown, full_work: bool, own: MemberOfWork | None = None
+) -> dict[str, Any]:
     """For a guest the same for every guest (the page is cached): who left
     kudos, and a link to the kudos page; a member also learns whether they
-    left kudos already."""
+    left kudos already (from `own`, what they have of the work). Who left
+    kudos is kept until the work's pages change (any kudos row written
+    changes them: duster.community.signals)."""
     user = request.user
+    summary = KudosSummary()
+    if work.kudos_count:
+        summary = kept_while_unchanged(
+            f"kudos:{work.pk}", work_page_dependencies(work.pk), lambda: kudos_summary(work)
+        )
+    if user.is_authenticated:
+        given = (own or member_of_work(user, work)).kudos_given
+        summary = replace(summary, given=given)
     return {
-        "kudos": kudos_summary(work, user),
+        "kudos": summary,
         "kudos_can_leave": not (user.is_authenticated and work.is_creator(user)),
     }

@@ -6,24 +6,24 @@ from typing import Any
 from django.db.models import Prefetch
 
 from duster.community.models import Reading
+from duster.community.selectors.member import MemberOfWork, member_of_work
 from duster.community.services.history import reading_record
 from duster.works.models import Chapter, Work
 
 
-def reading_page_context(request, *, work, chapters, shown, full_work: bool) -> dict[str, Any]:
+def reading_page_context(
+    request, *, work, chapters, shown, full_work: bool, own: MemberOfWork | None = None
+) -> dict[str, Any]:
     """For a member other than the work's creators: their Reading of the work
-    (one query), the chapter to continue from when it is not the one shown,
-    and this view remembered in their history (a row write only when the
-    cache does not hold it already, see services.history). For guests and
-    creators nothing that depends on the reader, and no query."""
+    (from `own`, what they have of the work; one statement when not given),
+    the chapter to continue from when it is not the one shown, and this view
+    remembered in their history (a row write only when the cache does not
+    hold it already, see services.history). For guests and creators nothing
+    that depends on the reader, and no query."""
     user = request.user
     if not user.is_authenticated or work.is_creator(user):
         return {"reading_member": False}
-    reading = (
-        Reading.objects.filter(user=user, work=work)
-        .only("id", "chapter_id", "marked_for_later", "last_read_at", "visits")
-        .first()
-    )
+    reading = (own or member_of_work(user, work)).reading
     continue_chapter = None
     if reading is not None and reading.chapter_id is not None and not full_work:
         shown_ids = {chapter.pk for chapter in shown}

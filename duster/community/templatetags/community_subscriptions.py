@@ -1,5 +1,5 @@
-"""{% subscribe_button work=… / series=… / creator=… %}: a member's Subscribe
-or Unsubscribe button (one query; nothing for guests, whose pages are cached
+"""{% subscribe_button work=… / series=… / creator=… [subscribed=…] %}: a member's
+Subscribe or Unsubscribe button (one query unless told; nothing for guests, whose pages are cached
 and shared, nor on a member's own work, series or page).
 {% inbox_unread as n %}: a member's unread notifications, for the header
 (from the cache; one small count when it does not hold it)."""
@@ -13,7 +13,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("community/_subscribe_button.html", takes_context=True)
-def subscribe_button(context, *, work=None, series=None, creator=None) -> dict:
+def subscribe_button(
+    context, *, work=None, series=None, creator=None, subscribed: bool | None = None
+) -> dict:
+    """`subscribed`: whether the member is, when the page knows it already
+    (a work page's footer: duster.community.selectors.member); else a query."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -33,7 +37,8 @@ def subscribe_button(context, *, work=None, series=None, creator=None) -> dict:
             return {"show": False}
         name, what, args = creator.username, "user", [creator.username]
         news = "new works"
-    subscribed = is_subscribed(user, work=work, series=series, creator=creator)
+    if subscribed is None or subscribed == "":
+        subscribed = is_subscribed(user, work=work, series=series, creator=creator)
     view = f"{what}_{'unsubscribe' if subscribed else 'subscribe'}"
     return {
         "show": True,

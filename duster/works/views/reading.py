@@ -7,10 +7,17 @@ from django.views.decorators.http import require_POST, require_safe
 
 from duster.accounts.client import client_address
 from duster.community.page import work_page_context
+from duster.lib.memberpages import MemberShell, member_shell
 from duster.lib.reader import settings_for
 from duster.lib.urls import parse_id
 from duster.works.models import Work
-from duster.works.selectors import Reading, chapter_menu_key, reading_for, work_for_reader
+from duster.works.selectors import (
+    Reading,
+    chapter_menu_key,
+    reading_dependencies,
+    reading_for,
+    work_for_reader,
+)
 from duster.works.services.hits import hit_visitor, work_record_hit
 
 # ?view_full_work=true shows every chapter, =false one at a time; without it
@@ -67,7 +74,15 @@ def _visitor(request) -> str:
     return hit_visitor(user=request.user, address=client_address(request) or "")
 
 
-def _render_work(request, reading: Reading, shown, *, preview=False, chapter_page=False):
+def _render_work(
+    request,
+    reading: Reading,
+    shown,
+    *,
+    preview=False,
+    chapter_page=False,
+    shell: MemberShell | None = None,
+):
     work, chapters = reading.work, reading.chapters
     if _adult_notice_needed(request, work) and not preview:
         context = {
@@ -99,28 +114,34 @@ def _render_work(request, reading: Reading, shown, *, preview=False, chapter_pag
         "is_creator": is_creator,
         "preview": preview,
     }
-    if not preview:
-        context.update(
-            work_page_context(
-                request, work=work, chapters=chapters, shown=shown, full_work=full_work
-            )
+    if preview:
+        return render(request, "works/work_detail.html", context)
+
+    def community():
+        return work_page_context(
+            request, work=work, chapters=chapters, shown=shown, full_work=full_work
         )
-    return render(request, "works/work_detail.html", context)
+
+    if shell is not None and reading.shared:
+        return shell.render("works/work_detail.html", context, community)
+    return render(request, "works/work_detail.html", {**context, **community()})
 
 
 @require_safe
 def work_detail(request, pk: int):
+    shell = member_shell(request, reading_dependencies(pk))  # before anything is read
     reading = reading_for(pk, request.user)
     chapters = reading.chapters
     if not chapters:
         context = {"work": reading.work, "chapters": [], "full_preface": True, "last_page": True}
         return render(request, "works/work_detail.html", context)
     shown = chapters if _wants_full_work(request) else chapters[:1]
-    return _render_work(request, reading, shown)
+    return _render_work(request, reading, shown, shell=shell)
 
 
 @require_safe
 def chapter_detail(request, pk: int, chapter_id: int):
+    shell = member_shell(request, reading_dependencies(pk))  # before anything is read
     reading = reading_for(pk, request.user)
     chapters = reading.chapters
     chapter = next((c for c in chapters if c.pk == chapter_id), None)
@@ -128,7 +149,7 @@ def chapter_detail(request, pk: int, chapter_id: int):
         raise Http404("No such chapter.")
     if len(chapters) == 1:
         return redirect(reverse("work_detail", args=[pk]) + _query(request))
-    return _render_work(request, reading, [chapter], chapter_page=True)
+    return _render_work(request, reading, [chapter], chapter_page=True, shell=shell)
 
 
 def _query(request) -> str:

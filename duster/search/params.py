@@ -7,6 +7,7 @@ the search still runs.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -90,26 +91,45 @@ class WorkSearch:
         """This search as a URL query string (without `page` unless changed):
         the same search always gives the same string."""
         search = replace(self, **changes) if changes else self
+        return urlencode(search._pairs(page="page" in changes))
+
+    def query_adding(self, name: str) -> Callable[[str], str]:
+        """For a list field (`include`, `exclude`): value -> what
+        to_query(**{name: (*current, value)}) gives, the rest of the query
+        encoded once (a page's facet links add a hundred tags one by one)."""
+        position = _FIELD_ORDER.index(name)
+        pairs = self._pairs(page=False)
+        cut = next(
+            (i for i, (field, _) in enumerate(pairs) if _FIELD_ORDER.index(field) > position),
+            len(pairs),
+        )
+        head, tail = urlencode(pairs[:cut]), urlencode(pairs[cut:])
+        return lambda value: "&".join(
+            part for part in (head, urlencode([(name, value)]), tail) if part
+        )
+
+    def _pairs(self, *, page: bool) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
         for name in _FIELD_ORDER:
-            value = getattr(search, name)
-            if name == "page" and ("page" not in changes or value == 1):
+            value = getattr(self, name)
+            if name == "page" and (not page or value == 1):
                 continue
             if name == "sort" and not value:
                 continue
-            if isinstance(value, tuple):
+            if name == "complete":  # None: either; False: in progress only
+                if value is not None:
+                    pairs.append((name, "1" if value else "0"))
+            elif isinstance(value, tuple):
                 pairs.extend((name, str(v)) for v in value)
             elif value is None or value == "" or value is False:
                 continue
             elif value is True:
                 pairs.append((name, "1"))
-            elif name == "complete":
-                pairs.append((name, "1" if value else "0"))
             elif isinstance(value, datetime.date):
                 pairs.append((name, value.isoformat()))
             else:
                 pairs.append((name, str(value)))
-        return urlencode(pairs)
+        return pairs
 
     def is_filtered(self) -> bool:
         """Whether anything narrows the archive's works at all."""

@@ -120,13 +120,14 @@ def _facet_groups(
     narrowed = {tag.pk for tag in results.include_tags}
     if scope is not None:
         narrowed.add(scope.merger_id or scope.pk)
+    including, excluding = search.query_adding("include"), search.query_adding("exclude")
     groups = []
     for tag_type, facets in results.facets.items():
         links = [
             FacetLink(
                 facet,
-                _address(here, search.to_query(include=(*search.include, facet.tag.name))),
-                _address(here, search.to_query(exclude=(*search.exclude, facet.tag.name))),
+                _address(here, including(facet.tag.name)),
+                _address(here, excluding(facet.tag.name)),
             )
             for facet in facets
             if facet.tag.pk not in narrowed

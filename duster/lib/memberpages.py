@@ -25,13 +25,11 @@ never served as current. Each request then costs the member's own parts.
 """
 
 import copy
-import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +42,7 @@ from django.utils import timezone
 from django.utils.functional import empty
 from django.utils.translation import get_language
 
-from duster.lib.pagecache import PREFIX, _cache, _version_key, dependency_versions
+from duster.lib.pagecache import _cache, dependency_versions, page_key, stored_current
 from duster.lib.reader import settings_for
 
 # The context variable that tells {% member_part %} a shell is being built.
@@ -74,44 +72,33 @@ def _has_messages(request) -> bool:
     return storage is not None and bool(len(storage))
 
 
-def _shell_key(request) -> str:
-    query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), True)))
-    reader = settings_for(request).as_cookie()
-    raw = (
-        f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        f"|reader={reader}|tz={timezone.get_current_timezone_name()}|lang={get_language()}"
-    )
-    return PREFIX + "member:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
-
-
 class MemberShell:
     """The shell of the page a member asked for, found or to be built: made
     before the view reads anything (see the module's docstring)."""
 
-    def __init__(self, request, dependencies: Iterable[str]) -> None:
-        self.request = request
-        self.key = _shell_key(request)
-        version_keys = {_version_key(d): d for d in dependencies}
-        found = _cache().get_many([self.key, *version_keys])
-        versions = {d: found.get(k) for k, d in version_keys.items()}
-        entry = found.get(self.key)
-        self.pieces: list[Piece] | None = None
-        if entry is not None and entry["versions"] == versions:
-            self.pieces = entry["pieces"]
-        elif None in versions.values():
-            versions = dependency_versions(versions)
-        self.versions = versions
+    def __init__(self, key: str, dependencies: tuple[str, ...]) -> None:
+        self.key = key
+        entry, current = stored_current(key, dependencies)
+        self.pieces: list[Piece] | None = entry["pieces"] if entry is not None else None
+        # Those a new shell is filed under (a dependency without one gets one).
+        self.versions = (
+            dependency_versions(dependencies) if None in current.values() else dict(current)
+        )
 
     def render(
-        self, template_name: str, context: dict[str, Any], parts: Callable[[], dict[str, Any]]
+        self,
+        request,
+        template_name: str,
+        context: dict[str, Any],
+        parts: Callable[[], dict[str, Any]],
     ) -> HttpResponse:
         """The page: the shell (built now and kept, if it was not found) with
         the member's own parts rendered with `context` and `parts()`."""
         if self.pieces is None:
-            self.pieces = _build(self.request, template_name, context)
+            self.pieces = _build(request, template_name, context)
             entry = {"versions": self.versions, "pieces": self.pieces}
             _cache().set(self.key, entry, settings.PAGE_CACHE_SECONDS)
-        return HttpResponse(_fill(self.request, self.pieces, {**context, **parts()}))
+        return HttpResponse(_fill(request, self.pieces, {**context, **parts()}))
 
 
 def member_shell(request, dependencies: Iterable[str]) -> MemberShell | None:
@@ -123,7 +110,10 @@ def member_shell(request, dependencies: Iterable[str]) -> MemberShell | None:
         return None
     if request.method not in ("GET", "HEAD") or _has_messages(request):
         return None
-    return MemberShell(request, dependencies)
+    reader = settings_for(request).as_cookie()
+    variant = f"reader={reader}|tz={timezone.get_current_timezone_name()}|lang={get_language()}"
+    key = page_key(request, variant, kind="member")
+    return MemberShell(key, tuple(dependencies)) if key is not None else None
 
 
 def _stand_in(request):

@@ -172,7 +172,7 @@ def kept_while_unchanged(
     full_key = f"{PREFIX}kept:{key}"
     if in_process:
         held = _held.get(full_key)
-        if held is not None and held[0] == _current_versions(dependencies):
+        if held is not None and held[0] == stored_current(None, dependencies)[1]:
             return held[1]
     entry = _stored(full_key, dependencies)
     if entry is not None:
@@ -188,12 +188,6 @@ def kept_while_unchanged(
             while len(_held) > HELD_MAX:
                 _held.popitem(last=False)
     return value
-
-
-def _current_versions(dependencies: Iterable[str]) -> dict[str, str | None]:
-    keys = {_version_key(d): d for d in dependencies}
-    found = _cache().get_many(list(keys))
-    return {d: found.get(key) for key, d in keys.items()}
 
 
 def kept_while_lists_unchanged(key: str, compute: Callable[[], Any]) -> Any:
@@ -309,14 +303,17 @@ def _reader_cookie(raw: str | None) -> str:
     return normalise_cookie(raw) if raw else ""
 
 
-def _page_key(request, variant: str) -> str | None:
+def page_key(request, variant: str, kind: str = "p") -> str | None:
+    """The key of the page a request asks for, in `variant` (what else it
+    depends on); `kind` keeps other kinds of entry for the same page apart
+    (duster.lib.memberpages keeps members' shells)."""
     try:
         host = request.get_host()
     except DisallowedHost:
         return None  # Django answers it with a 400 further in
     query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), True)))
     raw = f"{request.scheme}://{host}{request.path}?{query}|{variant}"
-    return PREFIX + "p:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+    return f"{PREFIX}{kind}:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
 
 
 def _dependencies(request) -> tuple[tuple[str, ...], int | None] | None:
@@ -441,14 +438,22 @@ def _store(request, response, key: str, versions: dict[str, str], hit: int | Non
     _cache().set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
-def _stored(key: str, dependencies: Iterable[str]) -> dict[str, Any] | None:
-    """The page stored under `key` if it is current: one `get_many` reads it
-    and its dependencies' versions (one round trip to Redis)."""
+def stored_current(
+    key: str | None, dependencies: Iterable[str]
+) -> tuple[dict[str, Any] | None, dict[str, str | None]]:
+    """The entry stored under `key` (None: no key) if it is current, and the
+    dependencies' current versions (None for one that has none yet): one
+    `get_many` reads them all (one round trip to Redis)."""
     version_keys = {_version_key(d): d for d in dependencies}
-    found = _cache().get_many([key, *version_keys])
-    entry = found.get(key)
+    found = _cache().get_many([key, *version_keys] if key is not None else list(version_keys))
     current = {d: found.get(version_key) for version_key, d in version_keys.items()}
-    return entry if entry is not None and entry["versions"] == current else None
+    entry = found.get(key) if key is not None else None
+    return (entry if entry is not None and entry["versions"] == current else None), current
+
+
+def _stored(key: str, dependencies: Iterable[str]) -> dict[str, Any] | None:
+    """The page stored under `key` if it is current."""
+    return stored_current(key, dependencies)[0]
 
 
 class PageCacheMiddleware:
@@ -461,7 +466,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         variant = _guest_variant(request)
-        key = _page_key(request, variant) if variant is not None else None
+        key = page_key(request, variant) if variant is not None else None
         if key is None:
             return self._private(request, self.get_response(request))
         page = _dependencies(request)

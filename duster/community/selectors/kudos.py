@@ -40,18 +40,17 @@ class KudosSummary:
         return others
 
 
-def kudos_summary(work, user=None, *, limit: int = NAMES_SHOWN) -> KudosSummary:
-    """Two queries whatever the number of kudos; none for a work without any
-    (its counter says so: a counter that drifted is repaired by the recount)."""
+def kudos_summary(work, *, limit: int = NAMES_SHOWN) -> KudosSummary:
+    """Who left kudos, the same for every reader (`given` is the page's to
+    set): two queries whatever the number of kudos; none for a work without
+    any (its counter says so: a counter that drifted is repaired by the recount)."""
     if not work.kudos_count:
         return KudosSummary()
-    member = user is not None and user.is_authenticated
     totals = Kudos.objects.filter(work=work).aggregate(
         members=Count("pk", filter=Q(user__isnull=False)),
         guests=Count("pk", filter=Q(user__isnull=True)),
-        **({"mine": Count("pk", filter=Q(user=user))} if member else {}),
     )
-    summary = KudosSummary(guests=totals["guests"], given=bool(totals.get("mine")))
+    summary = KudosSummary(guests=totals["guests"])
     if totals["members"]:
         rows = (
             Kudos.objects.filter(work=work, user__isnull=False)
@@ -74,7 +73,7 @@ def kudos_page_context(
     changes them: duster.community.signals)."""
     user = request.user
     summary = KudosSummary()
-    if work.kudos_count:
+    if work.kudos_count:  # else nothing to keep
         summary = kept_while_unchanged(
             f"kudos:{work.pk}", work_page_dependencies(work.pk), lambda: kudos_summary(work)
         )

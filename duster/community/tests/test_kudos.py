@@ -188,7 +188,7 @@ def test_who_left_kudos_names_the_latest_members_and_counts_the_rest(work):
         kudos_leave(work=work, user=make_user(f"fan{number}"))
     kudos_leave(work=work, address="203.0.113.1")
     kudos_leave(work=work, address="203.0.113.2")
-    summary = kudos_summary(Work.objects.get(pk=work.pk), None, limit=3)
+    summary = kudos_summary(Work.objects.get(pk=work.pk), limit=3)
     assert [u.username for u in summary.members] == ["fan3", "fan2", "fan1"]
     assert summary.others == ["1 more user", "2 guests"]
 

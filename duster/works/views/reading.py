@@ -123,7 +123,7 @@ def _render_work(
         )
 
     if shell is not None and reading.shared:
-        return shell.render("works/work_detail.html", context, community)
+        return shell.render(request, "works/work_detail.html", context, community)
     return render(request, "works/work_detail.html", {**context, **community()})
 
 

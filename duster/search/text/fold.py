@@ -97,13 +97,14 @@ def words(text: str) -> list[str]:
     return [w[:WORD_MAX] for w in word.findall(cjk.sub(r" \g<0> ", folded))]
 
 
-def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
-    """(folded word, start, end) in the original text, for highlighting.
-    Each stretch of word characters is folded on its own (which splits it as
-    folding the whole text would, for all but the rarest characters)."""
+def word_spans(text: str, at: int = 0) -> Iterator[tuple[str, int, int]]:
+    """(folded word, start, end) in the original text, for highlighting,
+    from `at` on (where a word starts, or between words). Each stretch of
+    word characters is folded on its own (which splits it as folding the
+    whole text would, for all but the rarest characters)."""
     spaced = text.replace("_", " ")
     _, word, cjk = _WIDE if _ASTRAL.search(spaced) else _NARROW
-    for match in word.finditer(spaced):
+    for match in word.finditer(spaced, at):
         start, stretch = match.start(), match.group()
         if stretch.isascii():
             yield stretch.lower()[:WORD_MAX], start, match.end()

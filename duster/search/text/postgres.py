@@ -205,15 +205,20 @@ def _points(wanted: list[Term]) -> tuple[str, list]:
 
 
 def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tuple[str, list]:
-    """SQL for one row: the ids of the works the query matches, their scores
-    (with `ranked`), and whether each must still be checked whole (a phrase
-    longer than PHRASE_MAX words), each as one string; and its parameters."""
+    """SQL for one row describing the rows that hold a wanted term (a work
+    may have several), each column one string: their works' ids; their
+    points (with `ranked`); which wanted terms each holds, as bits (with
+    several terms, or a field); whether each work must still be checked
+    whole (a phrase longer than PHRASE_MAX words). And its parameters.
+    `_found` groups them by work: no grouping in the database, which cost a
+    hash table of every row."""
     wanted = [t for t in query.terms if not t.negated]
     excluded = [t for t in query.terms if t.negated and len(t.words) <= PHRASE_MAX]
     long_excluded = [t for t in query.terms if t.negated and len(t.words) > PHRASE_MAX]
     params: list = []
     within_params = [within.tolist()] if within is not None else []
     within_sql = " AND {}.work_id = ANY(%s)" if within is not None else ""
+    holds = "NULL"
     if wanted:
         # Works with every word of every wanted term, from the works' word
         # sets: the index intersects the terms' works itself.
@@ -223,21 +228,21 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
         candidates_params = [all_words, *within_params]
     if wanted and not ranked and all(len(t.words) == 1 and not t.field for t in wanted):
         # Words alone: the word sets answer.
-        inner = f"SELECT w.work_id, 0 AS score {with_words}"
+        inner = f"SELECT w.work_id, 0 AS points {with_words}"
         params += candidates_params
     elif wanted:
-        # Each row's points and which terms it holds, worked out in the scan
-        # (OFFSET 0 keeps them there): grouped, the rows are a few numbers
-        # each rather than their words.
-        columns, having = ["r.work_id"], []
+        # Each row's points and which terms it holds, worked out in the scan.
+        columns = ["r.work_id"]
         points, params = _points(wanted) if ranked else ("0", [])
         columns.append(f"{points} AS points")
         if len(wanted) > 1 or wanted[0].field:
+            bits = []
             for at, term in enumerate(wanted):
                 condition, term_params = _holds([term], "r")
-                columns.append(f"{condition} AS holds_{at}")
-                having.append(f"bool_or(holds_{at})")
+                bits.append(f"(({condition})::int::bigint << {at})")  # at < TERMS_MAX
                 params += term_params
+            columns.append(f"{' | '.join(bits)} AS holds")
+            holds = "string_agg(m.holds::text, ',')"
         params.append(" | ".join(_searched(t) for t in wanted))
         if len(wanted) > 1:
             # Several terms: only the rows of the works that have all their
@@ -249,19 +254,16 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
             params += within_params
         # The SQL of this module's own pieces; every value is a parameter.
         inner = (
-            f"SELECT work_id, sum(points) AS score FROM (SELECT {', '.join(columns)}"  # noqa: S608
-            f" FROM search_text_rows r WHERE r.words @@ %s::tsquery{among} OFFSET 0) r"
-            " GROUP BY work_id"
+            f"SELECT {', '.join(columns)} FROM search_text_rows r"  # noqa: S608
+            f" WHERE r.words @@ %s::tsquery{among}"
         )
-        if having:
-            inner += " HAVING " + " AND ".join(having)
     else:
-        inner = "SELECT r.work_id, 0 AS score FROM search_text_rows r WHERE r.part = 0"
+        inner = "SELECT r.work_id, 0 AS points FROM search_text_rows r WHERE r.part = 0"
         inner += within_sql.format("r")
         params += within_params
-    # Scores and checks only where there are any: a string of 37,000 zeros
+    # Points and checks only where there are any: a string of 37,000 zeros
     # would be built, sent and parsed for nothing.
-    score = "string_agg(m.score::text, ',')" if ranked else "NULL"
+    points_sql = "string_agg(m.points::text, ',')" if ranked else "NULL"
     checks = "NULL"
     check_params: list[str] = []
     if any(len(t.words) > PHRASE_MAX for t in wanted):
@@ -272,7 +274,10 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
             "string_agg(EXISTS (SELECT 1 FROM search_text_rows y"  # noqa: S608
             f" WHERE y.work_id = m.work_id AND {condition})::int::text, ',')"
         )
-    sql = f"SELECT string_agg(m.work_id::text, ','), {score}, {checks} FROM ({inner}) m"  # noqa: S608
+    sql = (
+        f"SELECT string_agg(m.work_id::text, ','), {points_sql}, {holds}, {checks}"  # noqa: S608
+        f" FROM ({inner}) m"
+    )
     params = check_params + params
     if excluded:
         condition, excluded_params = _holds(excluded, "x")
@@ -284,43 +289,53 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
     return sql, params
 
 
+def _numbers(joined: str | None, dtype) -> np.ndarray:
+    return np.fromstring(joined or "", dtype=dtype, sep=",")
+
+
 def _found(query: TextQuery, within: np.ndarray | None, ranked: bool):
-    """(ids, scores) in the database's order, each work checked whole where
-    the rows could not tell."""
+    """(ids sorted, scores): each work once, with the points of its rows
+    added up and, with several wanted terms, only if its rows hold every
+    one; checked whole where the rows could not tell."""
     with connection.cursor() as cursor:
         cursor.execute(*_matching(query, within, ranked))
-        ids, scores, checks = cursor.fetchone()
-    found = np.fromstring(ids or "", dtype=np.int64, sep=",")
-    points = (
-        np.fromstring(scores, dtype=np.float64, sep=",")
-        if scores
+        ids, points, holds, checks = cursor.fetchone()
+    rows = _numbers(ids, np.int64)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    firsts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if rows.size else rows
+    found = rows[firsts]
+    scores = (
+        np.add.reduceat(_numbers(points, np.float64)[order], firsts)
+        if points and rows.size
         else np.zeros(len(found), dtype=np.float64)
     )
-    if checks:
-        checked = np.fromstring(checks, dtype=np.int64, sep=",").astype(bool)
-        keep = np.ones(len(found), dtype=bool)
-        unsure = np.flatnonzero(checked)
+    keep = np.ones(len(found), dtype=bool)
+    if holds and rows.size:
+        every = (1 << sum(not t.negated for t in query.terms)) - 1
+        keep &= np.bitwise_or.reduceat(_numbers(holds, np.int64)[order], firsts) == every
+    if checks and rows.size:
+        unsure = np.flatnonzero(
+            keep & np.logical_or.reduceat(_numbers(checks, np.int64)[order].astype(bool), firsts)
+        )
         for start in range(0, len(unsure), 500):
             batch = unsure[start : start + 500]
             texts = work_texts(found[batch].tolist())
             for at in batch:
                 text = texts.get(int(found[at]))
                 keep[at] = text is not None and query.matches(text)
-        found, points = found[keep], points[keep]
-    return found, points
+    return found[keep], scores[keep]
 
 
 def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
-    """Ids of the works the query matches; only among `within` when given."""
-    return np.sort(_found(query, within, ranked=False)[0])
+    """Ids of the works the query matches, sorted; only among `within` when given."""
+    return _found(query, within, ranked=False)[0]
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, scores, higher is better) of the works a query with wanted
-    terms matches, in one query."""
-    found, scores = _found(query, within, ranked=True)
-    order = np.argsort(found)
-    return found[order], scores[order]
+    """(ids sorted, scores, higher is better) of the works a query with
+    wanted terms matches, in one query."""
+    return _found(query, within, ranked=True)
 
 
 def shown_texts(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -1,16 +1,20 @@
 """Snippets: a few words of a work around the first match, matches marked.
 
 The text is read as written (not folded), its words folded one by one to
-find the query's words; everything but the <mark> tags is escaped.
+find the query's words; everything but the <mark> tags is escaped. In a
+text of plain ASCII (most of them), one regular expression finds where the
+first match can start, and only the words from a little before it are
+folded: a work's body is not walked word by word in Python.
 """
 
+import re
 from collections import deque
 from itertools import islice
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from duster.search.text.fold import word_spans
+from duster.search.text.fold import WORD_MAX, word_spans
 from duster.search.text.query import TextQuery
 
 BEFORE = 10  # words before the first match
@@ -18,6 +22,11 @@ AFTER = 20  # words from the first match on
 # A snippet looks this far into a work's text, no further: a long work whose
 # only match is deeper shows its summary (or no snippet) instead.
 SCAN_MAX = 200_000
+# Words of plain ASCII text, as fold.words splits it ("_" parts words).
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")
+_ASCII_FOLDED = re.compile("[a-z0-9]+")
+# How far back from a match the words before it are looked for at first.
+_LOOK_BACK = 1_000
 
 
 def snippet(query: TextQuery, summary: str, body: str) -> SafeString | None:
@@ -34,8 +43,44 @@ def snippet(query: TextQuery, summary: str, body: str) -> SafeString | None:
 
 
 def _excerpt(text: str, phrases: list[tuple[str, ...]]) -> SafeString | None:
+    start = _scan_from(text, phrases)
+    return None if start is None else _excerpt_from(text, phrases, start)
+
+
+def _scan_from(text: str, phrases: list[tuple[str, ...]]) -> int | None:
+    """Where the word-by-word scan may begin and still find the same first
+    match with its BEFORE words: the start of a word, or 0. None when the
+    text holds none of the phrases. Without a shortcut (text or phrase words
+    beyond plain ASCII letters and digits, or a word long enough to be cut),
+    0: the whole text is scanned."""
+    if not text.isascii():
+        return 0
+    # A phrase with a word beyond ASCII can't be in an ASCII text.
+    phrases = [p for p in phrases if all(w.isascii() for w in p)]
+    if not phrases:
+        return None
+    if not all(_ASCII_FOLDED.fullmatch(w) and len(w) < WORD_MAX for p in phrases for w in p):
+        return 0
+    either = "|".join("[^A-Za-z0-9]+".join(map(re.escape, phrase)) for phrase in phrases)
+    first = re.search(f"(?<![A-Za-z0-9])(?:{either})(?![A-Za-z0-9])", text, re.I | re.A)
+    if first is None:
+        return None
+    back = max(0, first.start() - _LOOK_BACK)
+    before = [m.start() for m in _ASCII_WORD.finditer(text, back, first.start())]
+    if back:
+        before = before[1:]  # maybe the end of a word cut by the look-back
+        if len(before) < BEFORE:
+            before = [m.start() for m in _ASCII_WORD.finditer(text, 0, first.start())]
+            back = 0
+    # A start past 0 must have words before it: they make the snippet's "… ".
+    if len(before) > BEFORE or (back and len(before) == BEFORE):
+        return before[-BEFORE]
+    return 0
+
+
+def _excerpt_from(text: str, phrases: list[tuple[str, ...]], start: int) -> SafeString | None:
     last_words = {phrase[-1] for phrase in phrases}
-    spans = word_spans(text)
+    spans = word_spans(text, start)
     window: deque[tuple[str, int, int]] = deque(maxlen=BEFORE + max(map(len, phrases)))
     seen = 0
     for seen, span in enumerate(spans, 1):  # noqa: B007  seen is read after the loop
@@ -49,7 +94,7 @@ def _excerpt(text: str, phrases: list[tuple[str, ...]]) -> SafeString | None:
         return None
     first = max(0, len(window) - len(hit) - BEFORE)
     shown = [*list(window)[first:], *islice(spans, max(0, AFTER - len(hit)))]
-    html = ["… "] if seen - len(window) + first > 0 else []
+    html = ["… "] if start or seen - len(window) + first > 0 else []
     cursor = shown[0][1]
     for start, end in _marked(shown, phrases):
         html += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]

@@ -233,6 +233,12 @@ def main() -> None:
     else:
         made = f"generated in {prepared[0]:.0f} s, indexed in {prepared[1]:.0f} s"
     print(f"Database: {connection.vendor}, {Work.objects.count():,} works ({made})")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW shared_buffers")
+            # The text phrases read tens of thousands of rows' pages: from
+            # PostgreSQL's own buffers, or else from the system's cache.
+            print(f"PostgreSQL shared_buffers: {cursor.fetchone()[0]}")
     member = reader()
     p = pools()
     start = time.perf_counter()

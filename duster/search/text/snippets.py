@@ -43,8 +43,8 @@ def snippet(query: TextQuery, summary: str, body: str) -> SafeString | None:
 
 
 def _excerpt(text: str, phrases: list[tuple[str, ...]]) -> SafeString | None:
-    start = _scan_from(text, phrases)
-    return None if start is None else _excerpt_from(text, phrases, start)
+    begin = _scan_from(text, phrases)
+    return None if begin is None else _excerpt_from(text, phrases, begin)
 
 
 def _scan_from(text: str, phrases: list[tuple[str, ...]]) -> int | None:
@@ -78,9 +78,11 @@ def _scan_from(text: str, phrases: list[tuple[str, ...]]) -> int | None:
     return 0
 
 
-def _excerpt_from(text: str, phrases: list[tuple[str, ...]], start: int) -> SafeString | None:
+def _excerpt_from(text: str, phrases: list[tuple[str, ...]], begin: int) -> SafeString | None:
+    """The snippet of the first match, scanning the words from `begin` on
+    (words before it make the snippet's "… ")."""
     last_words = {phrase[-1] for phrase in phrases}
-    spans = word_spans(text, start)
+    spans = word_spans(text, begin)
     window: deque[tuple[str, int, int]] = deque(maxlen=BEFORE + max(map(len, phrases)))
     seen = 0
     for seen, span in enumerate(spans, 1):  # noqa: B007  seen is read after the loop
@@ -94,7 +96,7 @@ def _excerpt_from(text: str, phrases: list[tuple[str, ...]], start: int) -> Safe
         return None
     first = max(0, len(window) - len(hit) - BEFORE)
     shown = [*list(window)[first:], *islice(spans, max(0, AFTER - len(hit)))]
-    html = ["… "] if start or seen - len(window) + first > 0 else []
+    html = ["… "] if begin or seen - len(window) + first > 0 else []
     cursor = shown[0][1]
     for start, end in _marked(shown, phrases):
         html += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]

@@ -2,8 +2,8 @@
 words per work (duster.search.text.postgres), in place of a document and
 field vectors per work: every position of a long work is kept, a phrase is
 checked in a few short rows, and several words are intersected by the
-index. An archive that had works indexed has them indexed again
-here. SQLite's index is unchanged."""
+index. SQLite's index is unchanged. The works are indexed again by
+0005_text_pairs, whose tables the code writes too."""
 
 import importlib
 
@@ -38,15 +38,8 @@ def create(apps, schema_editor):
         return
     for sql in CREATE:
         schema_editor.execute(sql)
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM search_text)")
-        (indexed,) = cursor.fetchone()
     schema_editor.execute("DROP FUNCTION search_text_ranked")
     schema_editor.execute("DROP TABLE search_text")
-    if indexed:
-        from duster.search.text import text_index_rebuild
-
-        text_index_rebuild()
 
 
 def drop(apps, schema_editor):

@@ -49,6 +49,14 @@ def works(db):
         ),
         "tokyo": _work(alice, "東京物語", "<p>日本語のテキストです。한국어 문장</p>"),
         "syntax": _work(bob, "Stars", "<p>NEAR the OR gate, AND a*b ^ c (maybe) title: none</p>"),
+        # Only the commonest words (duster.search.text.pairs).
+        "common": _work(
+            make_user("carol"),
+            "In the Night",
+            "<p>She said that it was time. Then he said it was not.</p>",
+            summary="<p>What she said</p><p>then</p>",
+            freeforms=["Over Again", "Back Then"],
+        ),
     }
     draft = _work(alice, "Draft", "<p>draftword</p>", post=False)
     hidden = _work(alice, "Hidden", "<p>hiddenword</p>")
@@ -106,7 +114,29 @@ CASES = [
     ("winter:road", {"winter"}),
     ('"long road', {"road"}),
     ('road "', {"road", "winter"}),
-    ("-", {"road", "winter", "tokyo", "syntax"}),  # no term: every work
+    ("-", {"road", "winter", "tokyo", "syntax", "common"}),  # no term: every work
+    # Phrases of the commonest words, which both backends look up by their pairs.
+    ('"she said"', {"common"}),
+    ('"SHE SAID THAT"', {"common"}),
+    ('"said that it was"', {"common"}),
+    ('"she said it"', set()),  # its pairs are there, not side by side
+    ('"said it was not"', {"common"}),
+    ('"time then"', {"common"}),  # across a sentence, as every phrase
+    ('"in the"', {"common"}),  # in the title
+    ('"and the"', {"winter"}),
+    ('"the night she"', set()),  # from the title into the text
+    ('"said then"', {"common"}),  # the summary's paragraphs are one line
+    ('"back then"', {"common"}),  # a tag
+    ('"again back"', set()),  # from one tag into the next
+    ('"it was" -"and the"', {"common"}),
+    ('"it was" -"was time"', set()),
+    ('"it was" -"then he said"', set()),
+    ('"it was" -gate', {"common"}),
+    ('"was not" "she said"', {"common"}),
+    ('"was not" "she said" -road', {"common"}),
+    ('"was not" "and the"', set()),
+    ('"she said" night', {"common"}),
+    ('"the road"', {"winter"}),  # "road" is not among them
 ]
 
 
@@ -127,7 +157,7 @@ def test_punctuation_alone_is_an_empty_query(works):
 @pytest.mark.django_db
 def test_only_exclusions_match_every_other_indexed_work(works):
     found = text_match(parse_query("-road"))
-    assert found.tolist() == sorted([works["tokyo"].pk, works["syntax"].pk])
+    assert found.tolist() == sorted([works[name].pk for name in ("tokyo", "syntax", "common")])
 
 
 @pytest.mark.django_db
@@ -153,8 +183,8 @@ def test_a_work_hidden_or_deleted_leaves_the_index(works):
 @pytest.mark.django_db
 def test_rebuild_indexes_posted_works_only(works):
     seen = []
-    assert text_index_rebuild(lambda done, total: seen.append((done, total))) == 4
-    assert seen[-1] == (4, 4)
+    assert text_index_rebuild(lambda done, total: seen.append((done, total))) == 5
+    assert seen[-1] == (5, 5)
     assert text_match(parse_query("road")).tolist() == sorted(
         [works["road"].pk, works["winter"].pk]
     )
@@ -294,3 +324,13 @@ def test_a_long_phrase_is_checked_whole(works):
     found, scores = text_ranked(query)
     assert found.tolist() == [road.pk] and (scores > 0).all()
     assert text_match(parse_query(f'"{almost}" -"{sentence}"')).tolist() == [winter.pk]
+
+
+@pytest.mark.django_db
+def test_a_phrase_of_common_words_ranks_a_title_match_first(works):
+    park = _work(make_user("dana"), "Elsewhere", "<p>A walk in the park.</p>")
+    text_index_refresh([park.pk])
+    found, scores = text_ranked(parse_query('"in the"'))
+    by_id = dict(zip(found.tolist(), scores.tolist(), strict=True))
+    assert set(by_id) == {works["common"].pk, park.pk}
+    assert by_id[works["common"].pk] > by_id[park.pk] > 0

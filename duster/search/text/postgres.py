@@ -1,8 +1,9 @@
 """Full-text search on PostgreSQL: each posted work's text as short rows of
 words in `search_text_rows` (migration 0004_text_rows), a GIN-indexed
 tsvector each; its words without their places in `search_text_words`, to
-find the works with all of several terms' words; the plain text for
-snippets in `search_text_shown`.
+find the works with all of several terms' words; the numbers of its pairs
+of COMMON words (duster.search.text.pairs) in `search_text_pairs`; the
+plain text for snippets in `search_text_shown`.
 
 A work's rows are its head (title, creators, tags, summary; a word's weight
 names its field: A title, B creators, C tags, D summary) and then its body
@@ -20,6 +21,11 @@ few short rows holding its words, not in the whole work.
   its first PHRASE_MAX words, whose text is then read and checked whole
   (rare: a pasted sentence).
 
+When every wanted term is a phrase of COMMON words with no field, the pairs
+name the works: exactly for two words, and those to check in their rows
+for more. A work's score is then 1 for each term, and 10 more where its
+title holds all of the term's pairs.
+
 Vectors and queries are tsvector and tsquery literals of words Python folded
 and split, so no PostgreSQL parser, dictionary or user syntax is involved:
 both backends find the same works.
@@ -32,6 +38,7 @@ from django.db import connection
 
 from duster.search.text.documents import WorkText, work_texts
 from duster.search.text.fold import words
+from duster.search.text.pairs import SPAN, is_paired, numbers, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 ROW_WORDS = 100
@@ -42,6 +49,11 @@ _WEIGHT = dict(_HEAD)
 # A work's score: for each row holding a wanted term, 1 for a body row, and
 # for a head row these points by where it holds one. A title match first.
 _POINTS = (("A", 10), ("BC", 4), ("D", 2))
+# A pair in the title is also kept as its number plus SPAN, and adds these
+# points. Not the other head fields: a common pair is in many summaries,
+# and looking them up cost more than the rest of the query (35 of 150 ms
+# for "and the" at a million works).
+_TITLE_PAIR_POINTS = 10
 _INSERT_SHOWN = (
     "INSERT INTO search_text_shown (work_id, summary, body) VALUES (%s, %s, %s)"
     " ON CONFLICT (work_id) DO UPDATE SET summary = excluded.summary, body = excluded.body"
@@ -50,9 +62,11 @@ _INSERT_SHOWN = (
 # posting costs a little more, but the planner never sees a long list of
 # unsorted entries and turns to reading every row.
 _GIN = {
-    "search_text_rows_words": "search_text_rows",
-    "search_text_words_words": "search_text_words",
+    "search_text_rows_words": ("search_text_rows", "words"),
+    "search_text_words_words": ("search_text_words", "words"),
+    "search_text_pairs_pairs": ("search_text_pairs", "pairs"),
 }
+_TABLES = ("search_text_rows", "search_text_words", "search_text_pairs")
 
 
 def _lexeme(word: str, weight: str = "") -> str:
@@ -81,20 +95,39 @@ def windows(lines: list[tuple[list[str], str]]) -> Iterator[str]:
         yield " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
 
 
-def _rows(pk: int, text: WorkText, seen: set[str]) -> Iterator[tuple[int, int, bool, str]]:
-    """(work id, part, head?, words) of each of the work's rows; each word
-    added to `seen`."""
+class _Sets:
+    """A work's words and pairs, gathered as its rows are made."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.pairs: set[int] = set()
+
+    def add(self, line: list[str], weight: str = "") -> None:
+        self.words.update(line)
+        pairs = {pair for pair in numbers(line) if pair is not None}
+        self.pairs |= pairs
+        if weight == _WEIGHT["title"]:
+            self.pairs.update(pair + SPAN for pair in pairs)
+
+
+def _array(numbers: set[int]) -> str:
+    return "{" + ",".join(map(str, sorted(numbers))) + "}"
+
+
+def _rows(pk: int, text: WorkText, sets: _Sets) -> Iterator[tuple[int, int, bool, str]]:
+    """(work id, part, head?, words) of each of the work's rows; its words
+    and pairs added to `sets`."""
     head = [
         (words(line), weight) for name, weight in _HEAD for line in getattr(text, name).split("\n")
     ]
-    for line, _ in head:
-        seen.update(line)
+    for line, weight in head:
+        sets.add(line, weight)
     part = 0
     for vector in windows(head):
         yield pk, part, True, vector
         part += 1
     body = words(text.body)
-    seen.update(body)
+    sets.add(body)
     if body:
         for vector in windows([(body, "D")]):
             yield pk, part, False, vector
@@ -114,31 +147,33 @@ def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
         )
         gone = sorted(set(work_ids) - set(texts))
         cursor.execute("DELETE FROM search_text_shown WHERE work_id = ANY(%s)", [gone])
-        for table in ("search_text_rows", "search_text_words"):
+        for table in _TABLES:
             cursor.execute(
                 f"DELETE FROM {table} WHERE work_id = ANY(%s)",  # noqa: S608
                 [sorted({*work_ids, *posted})],
             )
         # COPY: a rebuild writes millions of rows.
-        word_sets = []
+        sets = {pk: _Sets() for pk in posted}
         with cursor.cursor.copy(
             "COPY search_text_rows (work_id, part, head, words) FROM STDIN"
         ) as copy:
             for pk in posted:
-                seen: set[str] = set()
-                for row in _rows(pk, texts[pk], seen):
+                for row in _rows(pk, texts[pk], sets[pk]):
                     copy.write_row(row)
-                word_sets.append((pk, " ".join(map(_lexeme, seen))))
         with cursor.cursor.copy("COPY search_text_words (work_id, words) FROM STDIN") as copy:
-            for word_set in word_sets:
-                copy.write_row(word_set)
+            for pk in posted:
+                copy.write_row((pk, " ".join(map(_lexeme, sets[pk].words))))
+        with cursor.cursor.copy("COPY search_text_pairs (work_id, pairs) FROM STDIN") as copy:
+            for pk in posted:
+                if sets[pk].pairs:
+                    copy.write_row((pk, _array(sets[pk].pairs)))
 
 
 def index_clear() -> None:
     """Empty the index, and drop its GIN index until `index_finish`: built
     once at the end, it takes a fraction of the time of a row-by-row update."""
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE search_text_rows, search_text_words, search_text_shown")
+        cursor.execute(f"TRUNCATE {', '.join(_TABLES)}, search_text_shown")
         for index in _GIN:
             cursor.execute(f"DROP INDEX IF EXISTS {index}")
 
@@ -146,10 +181,10 @@ def index_clear() -> None:
 def index_forget_gone() -> None:
     """Forget works no longer posted (or no longer there at all)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('search_text_rows')")
+        cursor.execute("SELECT to_regclass('search_text_pairs')")
         if cursor.fetchone()[0] is None:
-            return  # migrated back before 0004_text_rows
-        for table in ("search_text_rows", "search_text_words", "search_text_shown"):
+            return  # migrated back before 0005_text_pairs
+        for table in (*_TABLES, "search_text_shown"):
             # NOT EXISTS, an anti-join: NOT IN over a big subquery that
             # outgrows work_mem is checked row by row.
             cursor.execute(
@@ -161,10 +196,10 @@ def index_forget_gone() -> None:
 def index_finish() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for index, table in _GIN.items():
+        for index, (table, column) in _GIN.items():
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {index} ON {table}"
-                " USING gin (words) WITH (fastupdate = off)"
+                f" USING gin ({column}) WITH (fastupdate = off)"
             )
             cursor.execute(f"ANALYZE {table}")
 
@@ -189,6 +224,14 @@ def _holds(terms: list[Term], alias: str) -> tuple[str, list]:
             conditions.append(f"({alias}.head AND {alias}.words @@ %s::tsquery)")
             params.append(_searched(term))
     return "(" + " OR ".join(conditions) + ")", params
+
+
+def _a_row_holds(terms: list[Term], work: str) -> tuple[str, list]:
+    """SQL true where a row of the work whose id is `work` holds one of
+    `terms`, and its parameters."""
+    condition, params = _holds(terms, "y")
+    sql = f"EXISTS (SELECT 1 FROM search_text_rows y WHERE y.work_id = {work} AND {condition})"  # noqa: S608
+    return sql, params
 
 
 def _points(wanted: list[Term]) -> tuple[str, list]:
@@ -269,22 +312,16 @@ def _matching(query: TextQuery, within: np.ndarray | None, ranked: bool) -> tupl
     if any(len(t.words) > PHRASE_MAX for t in wanted):
         checks = "string_agg('1', ',')"
     elif long_excluded:
-        condition, check_params = _holds(long_excluded, "y")
-        checks = (
-            "string_agg(EXISTS (SELECT 1 FROM search_text_rows y"  # noqa: S608
-            f" WHERE y.work_id = m.work_id AND {condition})::int::text, ',')"
-        )
+        held, check_params = _a_row_holds(long_excluded, "m.work_id")
+        checks = f"string_agg(({held})::int::text, ',')"
     sql = (
         f"SELECT string_agg(m.work_id::text, ','), {points_sql}, {holds}, {checks}"  # noqa: S608
         f" FROM ({inner}) m"
     )
     params = check_params + params
     if excluded:
-        condition, excluded_params = _holds(excluded, "x")
-        sql += (
-            " WHERE NOT EXISTS (SELECT 1 FROM search_text_rows x"  # noqa: S608
-            f" WHERE x.work_id = m.work_id AND {condition})"
-        )
+        held, excluded_params = _a_row_holds(excluded, "m.work_id")
+        sql += f" WHERE NOT {held}"
         params += excluded_params
     return sql, params
 
@@ -293,7 +330,75 @@ def _numbers(joined: str | None, dtype) -> np.ndarray:
     return np.fromstring(joined or "", dtype=dtype, sep=",")
 
 
+def _pairs_only(query: TextQuery) -> bool:
+    """Whether the pairs name the works: every wanted term is a phrase of
+    COMMON words with no field, and no term is too long for a row to hold."""
+    wanted = [t for t in query.terms if not t.negated]
+    return (
+        bool(wanted)
+        and all(t.field is None and is_paired(t.words) for t in wanted)
+        and all(len(t.words) <= PHRASE_MAX for t in query.terms)
+    )
+
+
+def _by_pairs(
+    query: TextQuery, within: np.ndarray | None, ranked: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ids sorted, scores) of the works holding every pair of the wanted
+    terms, in one query: those of more than two words also side by side in
+    a row; none holding an excluded term."""
+    wanted = [t for t in query.terms if not t.negated]
+    conditions = ["p.pairs @> %s::smallint[]"]
+    params: list = [sorted({pair for term in wanted for pair in phrase_numbers(term.words)})]
+    if within is not None:
+        conditions.append("p.work_id = ANY(%s)")
+        params.append(within.tolist())
+    excluded = []
+    for term in query.terms:
+        if term.negated and term.field is None and len(term.words) == 2 and is_paired(term.words):
+            conditions.append("NOT p.pairs @> %s::smallint[]")
+            params.append(phrase_numbers(term.words))
+        elif term.negated:
+            excluded.append(term)
+        elif len(term.words) > 2:
+            # Its pairs held, but perhaps not side by side: a row tells.
+            held, held_params = _a_row_holds([term], "p.work_id")
+            conditions.append(held)
+            params += held_params
+    if excluded:
+        held, held_params = _a_row_holds(excluded, "p.work_id")
+        conditions.append(f"NOT {held}")
+        params += held_params
+    where = " AND ".join(conditions)
+    # The SQL of this module's own pieces; every value is a parameter.
+    columns = [f"(SELECT string_agg(p.work_id::text, ',') FROM search_text_pairs p WHERE {where})"]  # noqa: S608
+    # For the score, the few works whose title holds a term's pairs: read
+    # apart, not checked in each row found.
+    titled = wanted if ranked else []
+    for term in titled:
+        columns.append(
+            "(SELECT string_agg(h.work_id::text, ',') FROM search_text_pairs h"
+            " WHERE h.pairs @> %s::smallint[])"
+        )
+        params.append([pair + SPAN for pair in phrase_numbers(term.words)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)  # noqa: S608
+        ids, *in_titles = cursor.fetchone()
+    found = np.sort(_numbers(ids, np.int64))
+    scores = np.full(len(found), len(wanted) if ranked else 0, dtype=np.float64)
+    for in_title in in_titles:
+        scores[np.isin(found, _numbers(in_title, np.int64))] += _TITLE_PAIR_POINTS
+    return found, scores
+
+
 def _found(query: TextQuery, within: np.ndarray | None, ranked: bool):
+    """(ids sorted, scores): by the pairs where they name the works, else by the rows."""
+    if _pairs_only(query):
+        return _by_pairs(query, within, ranked)
+    return _by_rows(query, within, ranked)
+
+
+def _by_rows(query: TextQuery, within: np.ndarray | None, ranked: bool):
     """(ids sorted, scores): each work once, with the points of its rows
     added up and, with several wanted terms, only if its rows hold every
     one; checked whole where the rows could not tell."""

@@ -5,7 +5,10 @@ The indexed columns hold the folded words separated by spaces, so FTS5's
 tokenizer only splits on those spaces. Between two names (tags, creators)
 stands a private-use character, a word to FTS5 that no query can contain:
 a phrase never runs from one name into the next. The `*_shown` columns keep
-the plain text as written, for snippets; they are not indexed.
+the plain text as written, for snippets; they are not indexed. The
+`head_pairs` and `pairs` columns hold the pairs of COMMON words
+(duster.search.text.pairs) in the head fields and the body, each a token
+of its own: a phrase of such words is looked up as a phrase of its pairs.
 """
 
 import numpy as np
@@ -13,41 +16,67 @@ from django.db import connection
 
 from duster.search.text.documents import FIELDS, WorkText
 from duster.search.text.fold import words
+from duster.search.text.pairs import is_paired, numbers, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 _SEPARATOR = " \ue000 "
-# bm25 weights in column order (title, creators, tags, summary, body): a
-# match in the title counts most. bm25 is lower for a better match.
+# A pair's token: its number after a private-use character, which no word holds.
+_PAIR = "\ue001"
+_BREAK = _SEPARATOR.strip()
+_HEAD = ("title", "creators", "tags", "summary")
+# bm25 weights in column order (title, creators, tags, summary, body, the
+# two shown columns, head_pairs, pairs): a match in the title counts most.
+# bm25 is lower for a better match.
 # Ids and scores as two strings: a row per work would take three times as
 # long. ORDER BY and LIMIT keep SQLite from folding the inner query into the
 # outer, where bm25 cannot run. FTS5 repeats the whole match for each rowid
 # an IN list names, so a few works are scored by their ids' range instead.
 _RANKED = (
     "SELECT group_concat(id), group_concat(score) FROM (SELECT rowid AS id,"
-    " -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0) AS score FROM search_text"
+    " -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0, 0.0, 0.0, 4.0, 1.0) AS score FROM search_text"
     " WHERE search_text MATCH %s AND rowid BETWEEN %s AND %s ORDER BY rowid LIMIT -1)"
 )
 _INSERT = (
     "INSERT INTO search_text (rowid, title, creators, tags, summary, body, summary_shown,"
-    " body_shown) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    " body_shown, head_pairs, pairs) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
-def _indexed(text: str) -> str:
-    return _SEPARATOR.join(" ".join(words(line)) for line in text.split("\n"))
+def _pairs(lines: list[list[str]]) -> str:
+    """The pair tokens of the lines' words, in order; a separator wherever
+    one pair does not start at the word after the last one's start, so only
+    a phrase's pairs stand side by side."""
+    tokens: list[str] = []
+    for line in lines:
+        for pair in numbers(line):
+            if pair is not None:
+                tokens.append(f"{_PAIR}{pair}")
+            elif tokens and tokens[-1] != _BREAK:
+                tokens.append(_BREAK)
+        if tokens and tokens[-1] != _BREAK:
+            tokens.append(_BREAK)
+    return " ".join(tokens)
+
+
+def _row(pk: int, text: WorkText) -> tuple:
+    """The work's row: each field's words (a line's words folded once), the
+    shown text, the pairs."""
+    lines = {name: [words(line) for line in getattr(text, name).split("\n")] for name in FIELDS}
+    return (
+        pk,
+        *(_SEPARATOR.join(" ".join(line) for line in lines[name]) for name in FIELDS),
+        text.summary,
+        text.body,
+        _pairs([line for name in _HEAD for line in lines[name]]),
+        _pairs(lines["body"]),
+    )
 
 
 def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
     """Forget `work_ids`, then index `texts`."""
     with connection.cursor() as cursor:
         cursor.executemany("DELETE FROM search_text WHERE rowid = %s", [(pk,) for pk in work_ids])
-        cursor.executemany(
-            _INSERT,
-            [
-                (pk, *(_indexed(getattr(text, name)) for name in FIELDS), text.summary, text.body)
-                for pk, text in texts.items()
-            ],
-        )
+        cursor.executemany(_INSERT, [_row(pk, text) for pk, text in texts.items()])
 
 
 def index_clear() -> None:
@@ -71,6 +100,9 @@ def index_finish() -> None:
 
 
 def _phrase(term: Term) -> str:
+    if term.field is None and is_paired(term.words):
+        pairs = " + ".join(f'"{_PAIR}{pair}"' for pair in phrase_numbers(term.words))
+        return f"{{head_pairs pairs}} : ({pairs})"
     # Words hold only letters, digits and marks, so quoting them is enough
     # to keep them from being read as FTS5 syntax (NEAR, OR, *, ^, :).
     phrase = " + ".join(f'"{word}"' for word in term.words)

@@ -50,9 +50,5 @@ def phrase_numbers(phrase: tuple[str, ...]) -> list[int]:
 def numbers(words: list[str]) -> Iterator[int | None]:
     """For each word but the last, the number of the pair it starts, or
     None where it or the next word is not COMMON."""
-    rank = _RANK
     for first, second in zip(words, words[1:], strict=False):
-        if first in rank and second in rank:
-            yield rank[first] * len(COMMON) + rank[second] + 1
-        else:
-            yield None
+        yield number(first, second) if first in _RANK and second in _RANK else None

@@ -110,8 +110,8 @@ class _Sets:
             self.pairs.update(pair + SPAN for pair in pairs)
 
 
-def _array(numbers: set[int]) -> str:
-    return "{" + ",".join(map(str, sorted(numbers))) + "}"
+def _array(values: set[int]) -> str:
+    return "{" + ",".join(map(str, sorted(values))) + "}"
 
 
 def _rows(pk: int, text: WorkText, sets: _Sets) -> Iterator[tuple[int, int, bool, str]]:

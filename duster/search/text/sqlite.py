@@ -16,7 +16,7 @@ from django.db import connection
 
 from duster.search.text.documents import FIELDS, WorkText
 from duster.search.text.fold import words
-from duster.search.text.pairs import is_paired, numbers, phrase_numbers
+from duster.search.text.pairs import by_pairs, is_paired, numbers, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 _SEPARATOR = " \ue000 "
@@ -24,6 +24,10 @@ _SEPARATOR = " \ue000 "
 _PAIR = "\ue001"
 _BREAK = _SEPARATOR.strip()
 _HEAD = ("title", "creators", "tags", "summary")
+# Where the pairs name the works, a term in the head fields scores this
+# much more than one only in the body (the pairs cannot tell the title
+# from the rest of the head).
+HEAD_PAIR_POINTS = 10
 # bm25 weights in column order (title, creators, tags, summary, body, the
 # two shown columns, head_pairs, pairs): a match in the title counts most.
 # bm25 is lower for a better match.
@@ -99,10 +103,14 @@ def index_finish() -> None:
         cursor.execute("INSERT INTO search_text (search_text) VALUES ('optimize')")
 
 
+def _pair_phrase(term: Term) -> str:
+    """The FTS5 phrase of a paired term's pairs."""
+    return "(" + " + ".join(f'"{_PAIR}{pair}"' for pair in phrase_numbers(term.words)) + ")"
+
+
 def _phrase(term: Term) -> str:
     if term.field is None and is_paired(term.words):
-        pairs = " + ".join(f'"{_PAIR}{pair}"' for pair in phrase_numbers(term.words))
-        return f"{{head_pairs pairs}} : ({pairs})"
+        return f"{{head_pairs pairs}} : {_pair_phrase(term)}"
     # Words hold only letters, digits and marks, so quoting them is enough
     # to keep them from being read as FTS5 syntax (NEAR, OR, *, ^, :).
     phrase = " + ".join(f'"{word}"' for word in term.words)
@@ -119,32 +127,68 @@ def _expression(query: TextQuery) -> tuple[str, str]:
     return "", excluded
 
 
+_MATCHING = "SELECT rowid FROM search_text WHERE search_text MATCH %s"
+
+
+def _joined(sql: str) -> str:
+    """SQL of one string of the rowids `sql` selects, sorted, comma-separated:
+    a row per work would take three times as long."""
+    return f"(SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid))"
+
+
+def _numbers(joined: str | None) -> np.ndarray:
+    return np.fromstring(joined or "", dtype=np.int64, sep=",")
+
+
+def _ids(sql: str, params: list) -> np.ndarray:
+    """The rowids `sql` selects, sorted."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_joined(sql)}", params)  # noqa: S608
+        return _numbers(cursor.fetchone()[0])
+
+
 def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     """Ids of the works the query matches (`within` is PostgreSQL's
     shortcut: FTS5 checks a list of ids one by one, slower than matching)."""
     expression, excluded = _expression(query)
     if expression:
-        sql, params = "SELECT rowid FROM search_text WHERE search_text MATCH %s", [expression]
-    elif excluded:
+        return _ids(_MATCHING, [expression])
+    if excluded:
         # FTS5 has no "everything but": the works, less those with the excluded words.
-        sql = (
+        return _ids(
             "SELECT rowid FROM search_text EXCEPT"
-            " SELECT rowid FROM search_text WHERE search_text MATCH %s"
+            " SELECT rowid FROM search_text WHERE search_text MATCH %s",
+            [excluded],
         )
-        params = [excluded]
-    else:
-        sql, params = "SELECT rowid FROM search_text", []
+    return _ids("SELECT rowid FROM search_text", [])
+
+
+def _ranked_by_pairs(query: TextQuery) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, scores) where the pairs name the works: 1 for each wanted term,
+    HEAD_PAIR_POINTS more for each one the head fields hold. bm25 reads
+    each work's column sizes: it took 486 ms for "and the", in 411,585 of a
+    million works, where finding them took 51 ms and their heads 18 ms."""
+    expression, _ = _expression(query)
+    wanted = [term for term in query.terms if not term.negated]
+    heads = [f"head_pairs : {_pair_phrase(term)}" for term in wanted]
     with connection.cursor() as cursor:
-        # One string of all the ids: a row per work would take three times as long.
-        cursor.execute(f"SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid)", params)  # noqa: S608
-        (ids,) = cursor.fetchone()
-    return np.fromstring(ids or "", dtype=np.int64, sep=",")
+        cursor.execute(
+            "SELECT " + ", ".join(_joined(_MATCHING) for _ in [expression, *heads]),
+            [expression, *heads],
+        )
+        found, *in_heads = map(_numbers, cursor.fetchone())
+    scores = np.full(len(found), float(len(wanted)))
+    for in_head in in_heads:
+        scores[np.isin(found, in_head, assume_unique=True)] += HEAD_PAIR_POINTS
+    return found, scores
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, bm25 scores, higher is better) of the works a query with wanted
-    terms matches, in one pass over the index; with `within`, at least those
-    of them it matches."""
+    """(ids, scores, higher is better) of the works a query with wanted
+    terms matches: by bm25 in one pass over the index, or by the pairs; with
+    `within`, at least those of them it matches."""
+    if by_pairs(query.terms):
+        return _ranked_by_pairs(query)
     expression, _ = _expression(query)
     low, high = -(2**63), 2**63 - 1  # every work
     if within is not None:
@@ -154,10 +198,7 @@ def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarr
     with connection.cursor() as cursor:
         cursor.execute(_RANKED, [expression, low, high])
         ids, scores = cursor.fetchone()
-    return (
-        np.fromstring(ids or "", dtype=np.int64, sep=","),
-        np.fromstring(scores or "", dtype=np.float64, sep=","),
-    )
+    return _numbers(ids), np.fromstring(scores or "", dtype=np.float64, sep=",")
 
 
 def shown_texts(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -133,7 +133,7 @@ _MATCHING = "SELECT rowid FROM search_text WHERE search_text MATCH %s"
 def _joined(sql: str) -> str:
     """SQL of one string of the rowids `sql` selects, sorted, comma-separated:
     a row per work would take three times as long."""
-    return f"(SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid))"
+    return f"(SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid))"  # noqa: S608
 
 
 def _numbers(joined: str | None) -> np.ndarray:

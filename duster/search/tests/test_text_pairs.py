@@ -1,11 +1,14 @@
 """Pairs of the commonest words (duster.search.text.pairs): numbered the
 same way by both backends, and indexed for an archive that upgrades."""
 
+import random
+
 import pytest
 from django.core.management import call_command
 
 from duster.search.text import parse_query, text_match
 from duster.search.text.pairs import COMMON, SPAN, is_paired, number, numbers, phrase_numbers
+from duster.search.text.sqlite import _pairs
 from duster.testing.factories import make_user, make_work
 
 
@@ -26,6 +29,31 @@ def test_numbers_name_the_pair_each_word_starts():
         number("in", "the"),
     ]
     assert list(numbers(["the"])) == [] and list(numbers([])) == []
+
+
+def _pairs_one_by_one(lines):
+    """SQLite's pairs column as the rule says it, a pair at a time."""
+    tokens = []
+    for line in lines:
+        for pair in numbers(line):
+            if pair is not None:
+                tokens.append(f"\ue001{pair}")
+            elif tokens and tokens[-1] != "\ue000":
+                tokens.append("\ue000")
+        if tokens and tokens[-1] != "\ue000":
+            tokens.append("\ue000")
+    return " ".join(tokens)
+
+
+def test_sqlite_pairs_column_has_one_break_between_runs_and_none_first():
+    rng = random.Random(5)
+    vocabulary = [*COMMON[:6], "raven", "fox"]
+    for _ in range(500):
+        lines = [rng.choices(vocabulary, k=rng.randint(0, 8)) for _ in range(rng.randint(0, 4))]
+        assert _pairs(lines) == _pairs_one_by_one(lines), lines
+    assert _pairs([["in", "the", "raven"], ["she", "said"]]) == (
+        f"\ue001{number('in', 'the')} \ue000 \ue001{number('she', 'said')} \ue000"
+    )
 
 
 @pytest.mark.parametrize(

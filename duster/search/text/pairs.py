@@ -57,8 +57,11 @@ def phrase_numbers(phrase: tuple[str, ...]) -> list[int]:
     return [number(a, b) for a, b in zip(phrase, phrase[1:], strict=False)]
 
 
+# Every pair's number, looked up without a Python call per pair.
+PAIR_NUMBERS = {(first, second): number(first, second) for first in COMMON for second in COMMON}
+
+
 def numbers(words: list[str]) -> Iterator[int | None]:
     """For each word but the last, the number of the pair it starts, or
     None where it or the next word is not COMMON."""
-    for first, second in zip(words, words[1:], strict=False):
-        yield number(first, second) if first in _RANK and second in _RANK else None
+    return map(PAIR_NUMBERS.get, zip(words, words[1:], strict=False))

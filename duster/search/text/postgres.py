@@ -104,7 +104,7 @@ class _Sets:
 
     def add(self, line: list[str], weight: str = "") -> None:
         self.words.update(line)
-        pairs = {pair for pair in numbers(line) if pair is not None}
+        pairs = set(filter(None, numbers(line)))  # pair numbers start at 1
         self.pairs |= pairs
         if weight == _WEIGHT["title"]:
             self.pairs.update(pair + SPAN for pair in pairs)

@@ -11,12 +11,15 @@ the plain text as written, for snippets; they are not indexed. The
 of its own: a phrase of such words is looked up as a phrase of its pairs.
 """
 
+import re
+from itertools import repeat
+
 import numpy as np
 from django.db import connection
 
 from duster.search.text.documents import FIELDS, WorkText
 from duster.search.text.fold import words
-from duster.search.text.pairs import by_pairs, is_paired, numbers, phrase_numbers
+from duster.search.text.pairs import PAIR_NUMBERS, by_pairs, is_paired, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 _SEPARATOR = " \ue000 "
@@ -27,7 +30,7 @@ _HEAD = ("title", "creators", "tags", "summary")
 # Where the pairs name the works, a term in the head fields scores this
 # much more than one only in the body (the pairs cannot tell the title
 # from the rest of the head).
-HEAD_PAIR_POINTS = 10
+_HEAD_PAIR_POINTS = 10
 # bm25 weights in column order (title, creators, tags, summary, body, the
 # two shown columns, head_pairs, pairs): a match in the title counts most.
 # bm25 is lower for a better match.
@@ -46,20 +49,22 @@ _INSERT = (
 )
 
 
+# Each pair's token, and runs of breaks to fold into one.
+_TOKENS = {pair: f"{_PAIR}{n}" for pair, n in PAIR_NUMBERS.items()}
+_BREAKS = re.compile(f"(?:{_BREAK} )+")
+
+
 def _pairs(lines: list[list[str]]) -> str:
     """The pair tokens of the lines' words, in order; a separator wherever
     one pair does not start at the word after the last one's start, so only
     a phrase's pairs stand side by side."""
     tokens: list[str] = []
     for line in lines:
-        for pair in numbers(line):
-            if pair is not None:
-                tokens.append(f"{_PAIR}{pair}")
-            elif tokens and tokens[-1] != _BREAK:
-                tokens.append(_BREAK)
-        if tokens and tokens[-1] != _BREAK:
-            tokens.append(_BREAK)
-    return " ".join(tokens)
+        # A break for each word pair that is not COMMON, and after the line.
+        tokens += map(_TOKENS.get, zip(line, line[1:], strict=False), repeat(_BREAK))
+        tokens.append(_BREAK)
+    joined = _BREAKS.sub(f"{_BREAK} ", " ".join(tokens) + " ")
+    return joined.removeprefix(f"{_BREAK} ").rstrip()
 
 
 def _row(pk: int, text: WorkText) -> tuple:
@@ -165,7 +170,7 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
 
 def _ranked_by_pairs(query: TextQuery) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores) where the pairs name the works: 1 for each wanted term,
-    HEAD_PAIR_POINTS more for each one the head fields hold. bm25 reads
+    _HEAD_PAIR_POINTS more for each one the head fields hold. bm25 reads
     each work's column sizes: it took 486 ms for "and the", in 411,585 of a
     million works, where finding them took 51 ms and their heads 18 ms."""
     expression, _ = _expression(query)
@@ -179,7 +184,7 @@ def _ranked_by_pairs(query: TextQuery) -> tuple[np.ndarray, np.ndarray]:
         found, *in_heads = map(_numbers, cursor.fetchone())
     scores = np.full(len(found), float(len(wanted)))
     for in_head in in_heads:
-        scores[np.isin(found, in_head, assume_unique=True)] += HEAD_PAIR_POINTS
+        scores[np.isin(found, in_head, assume_unique=True)] += _HEAD_PAIR_POINTS
     return found, scores
 
 

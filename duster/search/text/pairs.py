@@ -34,6 +34,10 @@ SPAN = len(COMMON) ** 2 + 1
 assert 2 * SPAN <= 2**15, "COMMON is too long for two spans of pair numbers in a smallint"
 
 
+def is_common(word: str) -> bool:
+    return word in _RANK
+
+
 def is_paired(phrase: tuple[str, ...]) -> bool:
     """Whether a phrase is looked up by its pairs: two words or more, all COMMON."""
     return len(phrase) > 1 and all(word in _RANK for word in phrase)

@@ -19,7 +19,7 @@ from django.db import connection
 
 from duster.search.text.documents import FIELDS, WorkText
 from duster.search.text.fold import words
-from duster.search.text.pairs import PAIR_NUMBERS, by_pairs, is_paired, phrase_numbers
+from duster.search.text.pairs import PAIR_NUMBERS, is_common, is_paired, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 _SEPARATOR = " \ue000 "
@@ -27,22 +27,16 @@ _SEPARATOR = " \ue000 "
 _PAIR = "\ue001"
 _BREAK = _SEPARATOR.strip()
 _HEAD = ("title", "creators", "tags", "summary")
-# Where the pairs name the works, a term in the head fields scores this
-# much more than one only in the body (the pairs cannot tell the title
-# from the rest of the head).
-_HEAD_PAIR_POINTS = 10
-# bm25 weights in column order (title, creators, tags, summary, body, the
-# two shown columns, head_pairs, pairs): a match in the title counts most.
-# bm25 is lower for a better match.
-# Ids and scores as two strings: a row per work would take three times as
-# long. ORDER BY and LIMIT keep SQLite from folding the inner query into the
-# outer, where bm25 cannot run. FTS5 repeats the whole match for each rowid
-# an IN list names, so a few works are scored by their ids' range instead.
-_RANKED = (
-    "SELECT group_concat(id), group_concat(score) FROM (SELECT rowid AS id,"
-    " -bm25(search_text, 10.0, 4.0, 4.0, 2.0, 1.0, 0.0, 0.0, 4.0, 1.0) AS score FROM search_text"
-    " WHERE search_text MATCH %s AND rowid BETWEEN %s AND %s ORDER BY rowid LIMIT -1)"
-)
+# A work's score, as on PostgreSQL: 1 for matching, and for each wanted
+# term these points where these head fields hold its telling words
+# (`_in_head`); the body's matches tie. Not bm25: over the whole query it
+# first runs the query over the whole index again for its weights, then
+# reads each match's column sizes: for "a fox in the orchard" (33,866
+# works) 137-217 ms, where matching alone took 51-78 and each head field's
+# works with "fox" and "orchard" 6-8.
+_POINTS = (("title", 10), ("creators tags", 4), ("summary", 2))
+# With only COMMON words, a term's pairs stand for it in all the head fields.
+_PAIR_POINTS = 10
 _INSERT = (
     "INSERT INTO search_text (rowid, title, creators, tags, summary, body, summary_shown,"
     " body_shown, head_pairs, pairs) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -135,14 +129,14 @@ def _expression(query: TextQuery) -> tuple[str, str]:
 _MATCHING = "SELECT rowid FROM search_text WHERE search_text MATCH %s"
 
 
-def _joined(sql: str) -> str:
-    """SQL of one string of the rowids `sql` selects, sorted, comma-separated:
-    a row per work would take three times as long."""
-    return f"(SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid))"  # noqa: S608
-
-
 def _numbers(joined: str | None) -> np.ndarray:
     return np.fromstring(joined or "", dtype=np.int64, sep=",")
+
+
+def _joined(sql: str) -> str:
+    """SQL of one string of the rowids `sql` selects, sorted: a row per work
+    would take three times as long."""
+    return f"(SELECT group_concat(rowid) FROM ({sql} ORDER BY rowid))"  # noqa: S608
 
 
 def _ids(sql: str, params: list) -> np.ndarray:
@@ -168,42 +162,47 @@ def match(query: TextQuery, within: np.ndarray | None = None) -> np.ndarray:
     return _ids("SELECT rowid FROM search_text", [])
 
 
-def _ranked_by_pairs(query: TextQuery) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, scores) where the pairs name the works: 1 for each wanted term,
-    _HEAD_PAIR_POINTS more for each one the head fields hold. bm25 reads
-    each work's column sizes: it took 486 ms for "and the", in 411,585 of a
-    million works, where finding them took 51 ms and their heads 18 ms."""
-    expression, _ = _expression(query)
-    wanted = [term for term in query.terms if not term.negated]
-    heads = [f"head_pairs : {_pair_phrase(term)}" for term in wanted]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join(_joined(_MATCHING) for _ in [expression, *heads]),
-            [expression, *heads],
-        )
-        found, *in_heads = map(_numbers, cursor.fetchone())
-    scores = np.full(len(found), float(len(wanted)))
-    for in_head in in_heads:
-        scores[np.isin(found, in_head, assume_unique=True)] += _HEAD_PAIR_POINTS
-    return found, scores
+def _in_head(term: Term) -> list[tuple[str, int]]:
+    """(FTS5 expression, points) of the works whose head fields hold the
+    term's telling words: its pairs if all its words are COMMON, else its
+    other words, not side by side (checking where "the" stands in every
+    head would cost as much as the search); a word alone even if COMMON.
+    Only the term's own field where it names one."""
+    if term.field is None and is_paired(term.words):
+        return [(f"head_pairs : {_pair_phrase(term)}", _PAIR_POINTS)]
+    telling = [word for word in term.words if not is_common(word)] or term.words
+    words = " AND ".join(f'"{word}"' for word in telling)
+    return [
+        (f"{{{columns}}} : ({words})", points)
+        for columns, points in _POINTS
+        if term.field is None or term.field in columns.split()
+    ]
 
 
 def ranked(query: TextQuery, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores, higher is better) of the works a query with wanted
-    terms matches: by bm25 in one pass over the index, or by the pairs; with
-    `within`, at least those of them it matches."""
-    if by_pairs(query.terms):
-        return _ranked_by_pairs(query)
+    terms matches, in one query; with `within`, at least those of them it
+    matches (FTS5 repeats the whole match for each rowid an IN list names,
+    so their ids' range is matched instead). Scored as _POINTS says."""
     expression, _ = _expression(query)
+    heads = [head for term in query.terms if not term.negated for head in _in_head(term)]
     low, high = -(2**63), 2**63 - 1  # every work
     if within is not None:
         if not len(within):
             return np.empty(0, np.int64), np.empty(0, np.float64)
         low, high = int(within[0]), int(within[-1])  # sorted
+    columns = [_joined(f"{_MATCHING} AND rowid BETWEEN %s AND %s")]
+    columns += [_joined(_MATCHING)] * len(heads)
     with connection.cursor() as cursor:
-        cursor.execute(_RANKED, [expression, low, high])
-        ids, scores = cursor.fetchone()
-    return _numbers(ids), np.fromstring(scores or "", dtype=np.float64, sep=",")
+        cursor.execute(
+            f"SELECT {', '.join(columns)}",  # noqa: S608
+            [expression, low, high, *(head for head, _ in heads)],
+        )
+        found, *in_heads = map(_numbers, cursor.fetchone())
+    scores = np.ones(len(found), dtype=np.float64)
+    for in_head, (_, points) in zip(in_heads, heads, strict=True):
+        scores[np.isin(found, in_head, assume_unique=True)] += points
+    return found, scores
 
 
 def shown_texts(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -334,3 +334,22 @@ def test_a_phrase_of_common_words_ranks_a_title_match_first(works):
     by_id = dict(zip(found.tolist(), scores.tolist(), strict=True))
     assert set(by_id) == {works["common"].pk, park.pk}
     assert by_id[works["common"].pk] > by_id[park.pk] > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["heron", '"the grey heron"', '"the grey heron" -zzz'])
+def test_best_match_ranks_title_then_tags_then_summary_then_text(q):
+    author = make_user("erin")
+    # Tag names are wrangled apart from the text, so the tag is the whole phrase.
+    ranked_works = [
+        _work(author, "The Grey Heron", "<p>Nothing here.</p>"),
+        _work(author, "Marsh", "<p>Nothing here.</p>", freeforms=["The Grey Heron"]),
+        _work(author, "Reeds", "<p>Nothing.</p>", summary="<p>About the grey heron.</p>"),
+        _work(author, "Water", "<p>She saw the grey heron.</p>"),
+    ]
+    text_index_refresh([work.pk for work in ranked_works])
+    found, scores = text_ranked(parse_query(q))
+    by_id = dict(zip(found.tolist(), scores.tolist(), strict=True))
+    assert sorted(by_id) == sorted(work.pk for work in ranked_works)
+    points = [by_id[work.pk] for work in ranked_works]
+    assert points == sorted(points, reverse=True) and len(set(points)) == 4, points

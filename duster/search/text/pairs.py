@@ -11,9 +11,7 @@ A pair is numbered from its words' places in COMMON: changing the list
 means indexing every work again (a migration does it).
 """
 
-from collections.abc import Iterable, Iterator
-
-from duster.search.text.query import Term
+from collections.abc import Iterator
 
 # The commonest words of English fiction, roughly most used first.
 _COMMON = """
@@ -40,15 +38,7 @@ def is_common(word: str) -> bool:
 
 def is_paired(phrase: tuple[str, ...]) -> bool:
     """Whether a phrase is looked up by its pairs: two words or more, all COMMON."""
-    return len(phrase) > 1 and all(word in _RANK for word in phrase)
-
-
-def by_pairs(terms: Iterable[Term]) -> bool:
-    """Whether the pairs name the works a query's terms find: it wants some
-    term, and every term it wants is a phrase of COMMON words in no field.
-    (Its excluded terms may be anything.)"""
-    wanted = [term for term in terms if not term.negated]
-    return bool(wanted) and all(t.field is None and is_paired(t.words) for t in wanted)
+    return len(phrase) > 1 and all(map(is_common, phrase))
 
 
 def number(first: str, second: str) -> int:

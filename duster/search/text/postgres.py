@@ -38,7 +38,7 @@ from django.db import connection
 
 from duster.search.text.documents import WorkText, work_texts
 from duster.search.text.fold import words
-from duster.search.text.pairs import SPAN, by_pairs, is_paired, numbers, phrase_numbers
+from duster.search.text.pairs import SPAN, is_paired, numbers, phrase_numbers
 from duster.search.text.query import Term, TextQuery
 
 ROW_WORDS = 100
@@ -333,7 +333,12 @@ def _numbers(joined: str | None, dtype) -> np.ndarray:
 def _pairs_only(query: TextQuery) -> bool:
     """Whether the pairs name the works: every wanted term is a phrase of
     COMMON words with no field, and no term is too long for a row to hold."""
-    return by_pairs(query.terms) and all(len(t.words) <= PHRASE_MAX for t in query.terms)
+    wanted = [t for t in query.terms if not t.negated]
+    return (
+        bool(wanted)
+        and all(t.field is None and is_paired(t.words) for t in wanted)
+        and all(len(t.words) <= PHRASE_MAX for t in query.terms)
+    )
 
 
 def _by_pairs(

@@ -9,13 +9,16 @@ from types import ModuleType
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils.safestring import SafeString
 
+from duster.search.models import SearchChange
 from duster.search.text import postgres, sqlite
 from duster.search.text.documents import WorkText, work_texts
 from duster.search.text.query import Term, TextQuery, parse_query
+from duster.search.text.rebuild import BATCH, made_batches
 from duster.search.text.snippets import snippet
-from duster.works.models import Work, WorkState
+from duster.works.models import Work
 
 __all__ = [
     "Term",
@@ -30,9 +33,6 @@ __all__ = [
     "text_ranked",
     "text_snippets",
 ]
-
-# Works read and written at a time: memory stays bounded whatever the archive's size.
-BATCH = 500
 
 
 def _backend() -> ModuleType:
@@ -60,30 +60,22 @@ def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> in
     batch. Returns the number of works indexed."""
     backend = _backend()
     total = Work.objects.posted().count()
+    # Works changed while the rebuild runs may be written as they were
+    # read, after their own refresh: they are indexed again at the end.
+    seen = SearchChange.objects.aggregate(last=Max("pk"))["last"] or 0
     backend.index_clear()
-    done, last = 0, 0
+    done = 0
     try:
-        while True:
+        for batch, posted, rows in made_batches(backend, total):
             with transaction.atomic():
-                # The next ids by the primary key, posted or not: filtered on
-                # the state, SQLite walks the state index and sorts every
-                # posted work after `last` for each batch (0.4 s a batch at a
-                # million works).
-                rows = list(
-                    Work.objects.filter(pk__gt=last)
-                    .order_by("pk")
-                    .values_list("pk", "state")[:BATCH]
-                )
-                if not rows:
-                    break
-                batch = [pk for pk, state in rows if state == WorkState.POSTED]
-                texts = work_texts(batch)
-                backend.index_replace(batch, texts)
-            done, last = done + len(texts), rows[-1][0]
+                backend.index_write(batch, rows)
+            done += posted
             if progress:
                 progress(done, max(total, done))
     finally:
         backend.index_finish()
+    changed = SearchChange.objects.filter(pk__gt=seen, work_id__isnull=False)
+    text_index_refresh(changed.values_list("work_id", flat=True))
     return done
 
 

@@ -32,6 +32,7 @@ both backends find the same works.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import connection
@@ -134,18 +135,39 @@ def _rows(pk: int, text: WorkText, sets: _Sets) -> Iterator[tuple[int, int, bool
             part += 1
 
 
-def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
-    """Forget `work_ids`, then index `texts`."""
-    posted = sorted(texts)
+@dataclass
+class Rows:
+    """What `index_write` writes for some works, made from their text alone:
+    no database involved, so a rebuild makes them in another process."""
+
+    shown: list[tuple[int, str, str]] = field(default_factory=list)
+    rows: list[tuple[int, int, bool, str]] = field(default_factory=list)
+    words: list[tuple[int, str]] = field(default_factory=list)
+    pairs: list[tuple[int, str]] = field(default_factory=list)
+
+
+def index_rows(texts: dict[int, WorkText]) -> Rows:
+    made = Rows()
+    for pk in sorted(texts):
+        text, sets = texts[pk], _Sets()
+        made.shown.append((pk, text.summary, text.body))
+        made.rows += _rows(pk, text, sets)
+        made.words.append((pk, " ".join(map(_lexeme, sets.words))))
+        if sets.pairs:
+            made.pairs.append((pk, _array(sets.pairs)))
+    return made
+
+
+def index_write(work_ids: list[int], made: Rows) -> None:
+    """Forget `work_ids`, then write `made` (from `index_rows`)."""
+    posted = [pk for pk, _, _ in made.shown]
     with connection.cursor() as cursor:
         # The shown text first, in id order: a second transaction indexing
         # one of these works (two chapters posted together) waits here until
         # this one commits, then replaces all of its rows, never leaving rows
         # of both versions.
-        cursor.executemany(
-            _INSERT_SHOWN, [(pk, texts[pk].summary, texts[pk].body) for pk in posted]
-        )
-        gone = sorted(set(work_ids) - set(texts))
+        cursor.executemany(_INSERT_SHOWN, made.shown)
+        gone = sorted(set(work_ids) - set(posted))
         cursor.execute("DELETE FROM search_text_shown WHERE work_id = ANY(%s)", [gone])
         for table in _TABLES:
             cursor.execute(
@@ -153,20 +175,19 @@ def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
                 [sorted({*work_ids, *posted})],
             )
         # COPY: a rebuild writes millions of rows.
-        sets = {pk: _Sets() for pk in posted}
-        with cursor.cursor.copy(
-            "COPY search_text_rows (work_id, part, head, words) FROM STDIN"
-        ) as copy:
-            for pk in posted:
-                for row in _rows(pk, texts[pk], sets[pk]):
+        for table, columns, rows in (
+            ("search_text_rows", "work_id, part, head, words", made.rows),
+            ("search_text_words", "work_id, words", made.words),
+            ("search_text_pairs", "work_id, pairs", made.pairs),
+        ):
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
                     copy.write_row(row)
-        with cursor.cursor.copy("COPY search_text_words (work_id, words) FROM STDIN") as copy:
-            for pk in posted:
-                copy.write_row((pk, " ".join(map(_lexeme, sets[pk].words))))
-        with cursor.cursor.copy("COPY search_text_pairs (work_id, pairs) FROM STDIN") as copy:
-            for pk in posted:
-                if sets[pk].pairs:
-                    copy.write_row((pk, _array(sets[pk].pairs)))
+
+
+def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
+    """Forget `work_ids`, then index `texts`."""
+    index_write(work_ids, index_rows(texts))
 
 
 def index_clear() -> None:

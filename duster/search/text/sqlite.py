@@ -75,11 +75,22 @@ def _row(pk: int, text: WorkText) -> tuple:
     )
 
 
-def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
-    """Forget `work_ids`, then index `texts`."""
+def index_rows(texts: dict[int, WorkText]) -> list[tuple]:
+    """The rows of `texts` for `index_write`: no database involved, so a
+    rebuild makes them in another process."""
+    return [_row(pk, text) for pk, text in texts.items()]
+
+
+def index_write(work_ids: list[int], rows: list[tuple]) -> None:
+    """Forget `work_ids`, then write `rows` (from `index_rows`)."""
     with connection.cursor() as cursor:
         cursor.executemany("DELETE FROM search_text WHERE rowid = %s", [(pk,) for pk in work_ids])
-        cursor.executemany(_INSERT, [_row(pk, text) for pk, text in texts.items()])
+        cursor.executemany(_INSERT, rows)
+
+
+def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
+    """Forget `work_ids`, then index `texts`."""
+    index_write(work_ids, index_rows(texts))
 
 
 def index_clear() -> None:

@@ -29,8 +29,8 @@ SECOND_PROCESS_FROM = 2 * BATCH
 # How long to wait for a batch before checking that the maker still runs.
 _WAIT_SECONDS = 5
 
-# One made batch: (ids of the works it covers, posted or not; how many are
-# posted; the backend's rows for them).
+# One made batch: (ids of its posted works, whose rows it replaces; how many
+# of them it indexes; the backend's rows for them).
 Batch = tuple[list[int], int, object]
 
 

@@ -74,8 +74,8 @@ def text_index_rebuild(progress: Callable[[int, int], None] | None = None) -> in
                 progress(done, max(total, done))
     finally:
         backend.index_finish()
-    changed = SearchChange.objects.filter(pk__gt=seen, work_id__isnull=False)
-    text_index_refresh(changed.values_list("work_id", flat=True))
+    changed = SearchChange.objects.filter(pk__gt=seen).values_list("work_id", flat=True)
+    text_index_refresh(pk for pk in changed if pk is not None)
     return done
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from django.db import connection, connections
+from django.db.backends.sqlite3.creation import DatabaseCreation
 
 from duster.search.text.documents import work_texts
 from duster.works.models import Work, WorkState
@@ -74,7 +75,9 @@ def _forks_safely() -> bool:
 
 
 def _second_process_helps(posted: int) -> bool:
-    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    in_memory = connection.vendor == "sqlite" and DatabaseCreation.is_in_memory_db(
+        connection.settings_dict["NAME"]
+    )
     return (
         posted >= SECOND_PROCESS_FROM
         and not connection.in_atomic_block

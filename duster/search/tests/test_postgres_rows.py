@@ -52,7 +52,7 @@ def test_two_transactions_indexing_one_work_leave_the_last_ones_rows():
     def index(text, before_commit):
         try:
             with transaction.atomic():
-                postgres.index_replace([work.pk], {work.pk: text})
+                postgres.index_write([work.pk], postgres.index_rows({work.pk: text}))
                 before_commit()
         except Exception as error:  # noqa: BLE001  (reported below)
             failures.append(error)

@@ -56,7 +56,7 @@ def test_backend_agrees_with_the_reference(corpus, q, rows, monkeypatch):
         monkeypatch.setattr(postgres, "ROW_OVERLAP", overlap)
         monkeypatch.setattr(postgres, "PHRASE_MAX", overlap + 1)
     backend.index_clear()
-    backend.index_replace(list(corpus), corpus)
+    backend.index_write(list(corpus), backend.index_rows(corpus))
     query = parse_query(q)
     expected = [pk for pk, text in sorted(corpus.items()) if query.matches(text)]
     assert text_match(query).tolist() == expected

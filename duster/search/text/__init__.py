@@ -46,7 +46,7 @@ def text_index_refresh(work_ids: Iterable[int]) -> None:
     for at in range(0, len(ids), BATCH):
         batch = ids[at : at + BATCH]
         with transaction.atomic():
-            backend.index_replace(batch, work_texts(batch))
+            backend.index_write(batch, backend.index_rows(work_texts(batch)))
 
 
 def text_index_forget_gone() -> None:

@@ -185,11 +185,6 @@ def index_write(work_ids: list[int], made: Rows) -> None:
                     copy.write_row(row)
 
 
-def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
-    """Forget `work_ids`, then index `texts`."""
-    index_write(work_ids, index_rows(texts))
-
-
 def index_clear() -> None:
     """Empty the index, and drop its GIN index until `index_finish`: built
     once at the end, it takes a fraction of the time of a row-by-row update."""

@@ -88,11 +88,6 @@ def index_write(work_ids: list[int], rows: list[tuple]) -> None:
         cursor.executemany(_INSERT, rows)
 
 
-def index_replace(work_ids: list[int], texts: dict[int, WorkText]) -> None:
-    """Forget `work_ids`, then index `texts`."""
-    index_write(work_ids, index_rows(texts))
-
-
 def index_clear() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM search_text")
